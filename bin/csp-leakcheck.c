@@ -1,0 +1,256 @@
+/*
+ * csp-leakcheck: run a command as a child subreaper; whatever of its
+ * descendants outlives it past a bound is a leak: reported, killed, reaped.
+ */
+#define _GNU_SOURCE
+#include <err.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cspipe.h"
+
+#define MAXLEAKS 4096
+#define MAXIGNORE 32
+
+static const char *ignore[MAXIGNORE];
+static int nignore;
+static csp_leak leaks[MAXLEAKS];
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: csp-leakcheck [-n] [-g grace] [-i pattern] [-o file] "
+	    "[-t bound] command [arg ...]\n");
+	exit(CSP_EXIT_USAGE);
+}
+
+static int64_t
+duration(const char *opt, const char *s)
+{
+	int64_t ms;
+
+	if (csp_parse_duration(s, &ms) == -1) {
+		warnx("%s: invalid duration: %s", opt, s);
+		usage();
+	}
+	return ms;
+}
+
+/* Reap whatever has exited; notes the command's status when it goes. */
+static void
+reap(pid_t cmd, int *status)
+{
+	int ws;
+	pid_t r;
+
+	while ((r = waitpid(-1, &ws, WNOHANG)) > 0)
+		if (r == cmd)
+			*status = WIFEXITED(ws) ? WEXITSTATUS(ws) :
+			    WIFSIGNALED(ws) ? CSP_EXIT_SIGNAL + WTERMSIG(ws) : 1;
+}
+
+static int
+ignored(const csp_leak *l)
+{
+	int i;
+
+	for (i = 0; i < nignore; i++)
+		if (fnmatch(ignore[i], l->cmd, 0) == 0)
+			return 1;
+	return 0;
+}
+
+/* The descendants that count, with the ignored ones left out. */
+static size_t
+survivors(void)
+{
+	ssize_t n = csp_descendants(getpid(), leaks, MAXLEAKS), i, k = 0;
+
+	if (n == -1)
+		err(CSP_EXIT_SYS, "reading /proc");
+	if (n > MAXLEAKS)
+		n = MAXLEAKS;
+	for (i = 0; i < n; i++)
+		if (!ignored(&leaks[i]))
+			leaks[k++] = leaks[i];
+	return (size_t)k;
+}
+
+/* Sleep on the signalfd: a child's exit or a signal ends the nap early. */
+static int
+nap(int sfd, int64_t ms, int *sig)
+{
+	struct pollfd pfd = { sfd, POLLIN, 0 };
+	struct signalfd_siginfo si;
+
+	if (poll(&pfd, 1, (int)ms) > 0 && read(sfd, &si, sizeof(si)) == sizeof(si) &&
+	    si.ssi_signo != SIGCHLD && *sig == 0)
+		*sig = (int)si.ssi_signo;
+	return 0;
+}
+
+/* Wait for the descendants to go, backing off exponentially, within bound. */
+static size_t
+settle(int sfd, pid_t cmd, int *status, int64_t bound, int *sig)
+{
+	int64_t until = csp_after(bound), step = 1, left;
+	size_t n;
+
+	for (;;) {
+		reap(cmd, status);
+		if ((n = survivors()) == 0 || *sig != 0)
+			return n;
+		left = until - csp_now();
+		if (left <= 0)
+			return n;
+		nap(sfd, step < left ? step : left, sig);
+		if (step < 100)
+			step *= 2;
+	}
+}
+
+static void
+signal_all(size_t n, int sig)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		kill(leaks[i].pid, sig);
+		if (sig == SIGTERM)
+			kill(leaks[i].pid, SIGCONT);  /* a stopped process gets TERM only when it runs */
+	}
+}
+
+/* TERM, a grace period, KILL, and reap until nothing is left. */
+static void
+kill_all(int sfd, pid_t cmd, int *status, size_t n, int64_t grace)
+{
+	int ignore_sig = 0;
+
+	signal_all(n, SIGTERM);
+	n = settle(sfd, cmd, status, grace, &ignore_sig);
+	while (n > 0) {
+		signal_all(n, SIGKILL);
+		n = settle(sfd, cmd, status, 1000, &ignore_sig);
+	}
+}
+
+static void
+report(FILE *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(out, "csp-leakcheck: leak: pid %d ppid %d state %c age %lld.%03llds: %s\n",
+		    (int)leaks[i].pid, (int)leaks[i].ppid, leaks[i].state,
+		    (long long)(leaks[i].age_ms / 1000), (long long)(leaks[i].age_ms % 1000),
+		    leaks[i].cmd);
+	fflush(out);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "bound", required_argument, NULL, 't' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "ignore", required_argument, NULL, 'i' },
+		{ "no-kill", no_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int64_t bound = 1000, grace = 500;
+	int ch, nokill = 0, status = -1, sig = 0, sfd;
+	FILE *out = stderr;
+	sigset_t set;
+	csp_proc cmd;
+	size_t n;
+
+	while ((ch = getopt_long(argc, argv, "+g:hi:no:t:V", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			bound = duration("-t", optarg);
+			break;
+		case 'g':
+			grace = duration("-g", optarg);
+			break;
+		case 'i':
+			if (nignore == MAXIGNORE)
+				errx(CSP_EXIT_USAGE, "-i: at most %d patterns", MAXIGNORE);
+			ignore[nignore++] = optarg;
+			break;
+		case 'n':
+			nokill = 1;
+			break;
+		case 'o':
+			if ((out = fopen(optarg, "we")) == NULL)
+				err(CSP_EXIT_SYS, "-o: %s", optarg);
+			break;
+		case 'V':
+			printf("csp-leakcheck %s\n", CSP_VERSION);
+			return 0;
+		case 'h':
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage();
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
+		err(CSP_EXIT_SYS, "becoming a subreaper");
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
+	    (sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		err(CSP_EXIT_SYS, "signalfd");
+	if (csp_spawn(&cmd, argv, NULL, CSP_SPAWN_INHERIT) == -1) {
+		warn("%s", argv[0]);
+		return errno == ENOENT ? CSP_EXIT_NOTFOUND : CSP_EXIT_NOEXEC;
+	}
+
+	/* While the command runs, pass signals on to it. */
+	while (status == -1) {
+		int s = 0;
+
+		nap(sfd, -1, &s);
+		if (s != 0) {
+			if (sig == 0)
+				sig = s;
+			kill(cmd.pid, s);
+		}
+		reap(cmd.pid, &status);
+	}
+	if (cmd.pidfd != -1)
+		close(cmd.pidfd);
+
+	n = settle(sfd, cmd.pid, &status, sig ? 0 : bound, &sig);
+	if (sig != 0) {
+		/* Cancelled: nothing to report, everything to stop. */
+		kill_all(sfd, cmd.pid, &status, n, grace);
+		return CSP_EXIT_SIGNAL + sig;
+	}
+	if (n == 0)
+		return status;
+	report(out, n);
+	if (!nokill)
+		kill_all(sfd, cmd.pid, &status, n, grace);
+	return CSP_EXIT_LEAK;
+}

@@ -1,0 +1,155 @@
+/*
+ * cspipe.h: Go's concurrency patterns out of Unix processes and pipes.
+ *
+ * A goroutine is a forked process, a channel is a pipe, select is poll(),
+ * done is a pipe whose write end is closed. Every call returns -1 and sets
+ * errno on failure (ECANCELED when a done fired); none prints or exits.
+ * Deadlines are absolute milliseconds on CLOCK_MONOTONIC: CSP_FOREVER
+ * blocks, CSP_NOW does not block.
+ */
+#ifndef CSPIPE_H
+#define CSPIPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CSP_VERSION "0.1.0"
+
+#define CSP_FOREVER ((int64_t)-1)
+#define CSP_NOW ((int64_t)0)
+
+/* clock.c: the monotonic clock deadlines are measured on */
+int64_t csp_now(void);
+int64_t csp_after(int64_t ms);
+
+/* done.c: cancellation as a tree of pipes (Go's done channel and context) */
+#define CSP_DONE_DEPTH 16
+typedef struct csp_done {
+	int rfd;                  /* EOF here once cancelled */
+	int wfd;                  /* held by the owner only; -1 elsewhere */
+	int64_t deadline;         /* this level's own deadline, or CSP_FOREVER */
+	int cause;                /* 0, ECANCELED or ETIMEDOUT, once seen */
+	const struct csp_done *parent;
+} csp_done;
+
+int csp_done_make(csp_done *d, const csp_done *parent);
+int csp_done_deadline(csp_done *d, const csp_done *parent, int64_t deadline);
+void csp_cancel(csp_done *d);
+void csp_done_free(csp_done *d);
+int csp_done_err(csp_done *d);
+int csp_done_wait(csp_done *d, int64_t deadline);
+int64_t csp_done_when(const csp_done *d);
+int csp_done_fds(const csp_done *d, int *fds, int max);
+
+/* wait.c: the one place a blocking call waits (poll on fds, or done) */
+int csp_wait_fd(int fd, short events, const csp_done *done, int64_t deadline);
+
+/* chan.c: channels on pipes with Go's capacity (credits) */
+#define CSP_MSG_MAX (4096 - 4)   /* framed messages: atomic up to PIPE_BUF */
+typedef struct csp_chan {
+	int rfd, wfd;             /* the values */
+	int crfd, cwfd;           /* the credits: one byte per free slot */
+	size_t size;              /* element size; 0 for framed messages */
+	size_t cap;
+	size_t credits;           /* slots this sender holds */
+	unsigned char *buf;       /* values read ahead, not yet received */
+	size_t head, tail, bufsz;
+	unsigned long gen;        /* process generation the caches belong to */
+} csp_chan;
+
+int csp_chan_make(csp_chan *c, size_t size, size_t cap);
+int csp_chan_send(csp_chan *c, const void *val, const csp_done *done);
+int csp_chan_recv(csp_chan *c, void *val, int *ok, const csp_done *done);
+ssize_t csp_chan_send_many(csp_chan *c, const void *vals, size_t n, const csp_done *done);
+ssize_t csp_chan_recv_many(csp_chan *c, void *vals, size_t n, const csp_done *done);
+int csp_chan_send_msg(csp_chan *c, const void *msg, size_t len, const csp_done *done);
+ssize_t csp_chan_recv_msg(csp_chan *c, void *msg, size_t max, int *ok,
+                          const csp_done *done);
+int csp_chan_close(csp_chan *c);
+int csp_chan_close_recv(csp_chan *c);
+void csp_chan_free(csp_chan *c);
+
+/* select.c: one of several channel operations, chosen at random when ready */
+enum { CSP_OFF, CSP_RECV, CSP_SEND, CSP_DONE };
+typedef struct csp_case {
+	int op;                   /* CSP_OFF is Go's nil channel */
+	csp_chan *ch;
+	void *val;                /* value to send, or where to receive */
+	const csp_done *done;     /* for CSP_DONE */
+	size_t len;               /* framed messages: length sent or received */
+	int ok;                   /* CSP_RECV: 1 received, 0 closed */
+} csp_case;
+#define CSP_DEFAULT 1         /* flag: do not block (Go's default:) */
+int csp_select(csp_case *cases, int n, int flags, int64_t deadline);
+
+/* go.c, spawn.c, reap.c: goroutine processes and exec'd children */
+typedef struct csp_proc {
+	pid_t pid;
+	int pidfd;                /* -1 where the kernel has none */
+	int status;               /* exit code or 128+signal, once reaped */
+	int flags;                /* CSP_SPAWN_* it was started with */
+} csp_proc;
+
+#define CSP_KEEP_MAX 64
+typedef struct csp_keep {
+	int fd[CSP_KEEP_MAX];
+	int n;
+	struct { csp_chan *ch; int roles; } chan[CSP_KEEP_MAX / 2];
+	int nchan;
+	csp_done *done[CSP_KEEP_MAX / 4];
+	int ndone;
+} csp_keep;
+
+void csp_keep_init(csp_keep *k);
+int csp_keep_fd(csp_keep *k, int fd);
+int csp_keep_send(csp_keep *k, csp_chan *c);
+int csp_keep_recv(csp_keep *k, csp_chan *c);
+int csp_keep_done(csp_keep *k, csp_done *d);
+
+int csp_go(csp_proc *p, const char *name, const csp_keep *keep,
+           void (*fn)(void *), void *arg);
+
+#define CSP_SPAWN_PGROUP 1    /* the child leads a process group of its own */
+#define CSP_SPAWN_SETSID 2    /* the child leads a session of its own */
+#define CSP_SPAWN_INHERIT 4   /* the child keeps every fd, not just 0, 1, 2 */
+int csp_spawn(csp_proc *p, char *const argv[], const int fds[3], int flags);
+
+int csp_proc_wait(csp_proc *p, const csp_done *done, int64_t deadline);
+int csp_proc_stop(csp_proc *p, int sig, int64_t grace_ms);
+int csp_reap_all(void);
+
+/* leak.c: descendants still alive, for the tests and csp-leakcheck */
+typedef struct csp_leak {
+	pid_t pid, ppid;
+	char state;
+	int64_t age_ms;
+	char cmd[256];
+} csp_leak;
+
+ssize_t csp_descendants(pid_t root, csp_leak *out, size_t max);
+
+/* duration.c: "250ms", "1.5s", "2m", "1h"; a bare number is seconds */
+int csp_parse_duration(const char *s, int64_t *ms);
+
+/* The exit-code table every csp-* command shares (cspipe(7)). */
+#define CSP_EXIT_FAIL 1       /* what the command defines as failure */
+#define CSP_EXIT_USAGE 2      /* bad option or argument */
+#define CSP_EXIT_LEAK 99      /* csp-leakcheck: processes were left behind */
+#define CSP_EXIT_TIMEOUT 124  /* a deadline passed */
+#define CSP_EXIT_SYS 125      /* a system call failed */
+#define CSP_EXIT_NOEXEC 126   /* found but could not be executed */
+#define CSP_EXIT_NOTFOUND 127 /* not found */
+#define CSP_EXIT_SIGNAL 128   /* + N: ended by signal N */
+
+/* proctitle.c: a name in ps for every goroutine process */
+void csp_setname(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,83 @@
+/* go.c: a goroutine is a forked process that keeps only the fds it was handed. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "impl.h"
+
+/* In the child, forget the ends that were closed, so no stale fd is ever reused. */
+static void
+forget_unkept(const csp_keep *k)
+{
+	csp_done *d;
+	int i;
+
+	for (i = 0; k != NULL && i < k->ndone; i++)
+		for (d = k->done[i]; d != NULL; d = (csp_done *)d->parent)
+			d->wfd = -1;
+	for (i = 0; k != NULL && i < k->nchan; i++) {
+		csp_chan *c = k->chan[i].ch;
+
+		if (!(k->chan[i].roles & CSP_SEND))
+			c->wfd = c->crfd = -1;
+		if (!(k->chan[i].roles & CSP_RECV))
+			c->rfd = c->cwfd = -1;
+	}
+}
+
+/* The child's start: die with the parent, close the rest, empty mask, a name. */
+void
+csp__child_start(pid_t parent, const int *keep, int nkeep, const char *name, int close)
+{
+	sigset_t none;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != parent)
+		_exit(128 + SIGKILL);  /* the parent died before the line above */
+	if (close)
+		csp__close_except(3, keep, nkeep);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (name != NULL)
+		csp_setname(name);
+}
+
+int
+csp__pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	return fd;
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+int
+csp_go(csp_proc *p, const char *name, const csp_keep *keep, void (*fn)(void *), void *arg)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);  /* or the child would print the parent's buffered output again */
+	pid = fork();
+	if (pid == -1)
+		return -1;
+	if (pid == 0) {
+		csp__child_start(parent, keep ? keep->fd : NULL, keep ? keep->n : 0, name, 1);
+		forget_unkept(keep);
+		fn(arg);
+		fflush(NULL);
+		_exit(0);
+	}
+	p->pid = pid;
+	p->pidfd = csp__pidfd(pid);
+	p->status = -1;
+	p->flags = 0;
+	return 0;
+}

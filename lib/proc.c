@@ -1,0 +1,150 @@
+/* proc.c: waiting for children, stopping them by signal, reaping them all. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "impl.h"
+
+/* The exit-code convention: the code, or 128+signal for a death by signal. */
+int
+csp__status(int ws)
+{
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws);
+	if (WIFSIGNALED(ws))
+		return 128 + WTERMSIG(ws);
+	return -1;
+}
+
+static int
+reaped(csp_proc *p, int ws)
+{
+	p->status = csp__status(ws);
+	if (p->pidfd != -1)
+		close(p->pidfd);
+	p->pidfd = -1;
+	return p->status;
+}
+
+static void
+nap(int64_t *step)
+{
+	struct timespec ts = { 0, *step * 1000000 };
+
+	nanosleep(&ts, NULL);
+	if (*step < 50)
+		*step *= 2;
+}
+
+/* Reap p: its status, or -1/ECANCELED (done) or -1/ETIMEDOUT, leaving it unreaped. */
+int
+csp_proc_wait(csp_proc *p, const csp_done *done, int64_t deadline)
+{
+	int ws;
+	pid_t r;
+	int64_t step = 1;
+
+	if (p->status != -1)
+		return p->status;
+	if (p->pidfd != -1 &&
+	    csp_wait_fd(p->pidfd, POLLIN, done, deadline) == -1)
+		return -1;
+	for (;;) {
+		int blocking = p->pidfd != -1 ||
+		    (done == NULL && deadline == CSP_FOREVER);
+
+		r = waitpid(p->pid, &ws, blocking ? 0 : WNOHANG);
+		if (r == p->pid)
+			return reaped(p, ws);
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (r == 0) {
+			/* No pidfd here: look again, a little later each time. */
+			if (done != NULL && csp_done_err((csp_done *)done) != 0) {
+				errno = ECANCELED;
+				return -1;
+			}
+			if (deadline != CSP_FOREVER && csp_now() >= deadline) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			nap(&step);
+		}
+	}
+}
+
+static void
+signal_proc(const csp_proc *p, int sig)
+{
+	if ((p->flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID)) &&
+	    kill(-p->pid, sig) == 0)
+		return;
+	kill(p->pid, sig);
+}
+
+/* Wait until p has exited, without reaping it: its pid (and group) stay reserved. */
+static int
+exited(csp_proc *p, int64_t deadline)
+{
+	siginfo_t si;
+	int64_t step = 1;
+
+	if (p->pidfd != -1)
+		return csp_wait_fd(p->pidfd, POLLIN, NULL, deadline);
+	for (;;) {
+		si.si_pid = 0;
+		if (waitid(P_PID, p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1 &&
+		    errno != EINTR)
+			return -1;
+		if (si.si_pid == p->pid)
+			return 0;
+		if (deadline != CSP_FOREVER && csp_now() >= deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		nap(&step);
+	}
+}
+
+/*
+ * Cancel a child that cannot poll: sig (SIGTERM) to it or its group, a grace
+ * period, SIGKILL, then reap. Returns its status.
+ */
+int
+csp_proc_stop(csp_proc *p, int sig, int64_t grace_ms)
+{
+	int group = p->flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID);
+
+	if (p->status != -1)
+		return p->status;
+	signal_proc(p, sig);
+	if (exited(p, csp_after(grace_ms)) == -1 && errno != ETIMEDOUT)
+		return -1;
+	/* The leader is dead or past its grace; it is still unreaped, so the group id is ours. */
+	if (group)
+		kill(-p->pid, SIGKILL);
+	else
+		kill(p->pid, SIGKILL);
+	return csp_proc_wait(p, NULL, CSP_FOREVER);
+}
+
+/* Reap every child until none is left; returns how many. */
+int
+csp_reap_all(void)
+{
+	int n = 0;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(-1, NULL, 0);
+		if (r > 0)
+			n++;
+		else if (errno != EINTR)
+			break;
+	}
+	return n;
+}

@@ -1,0 +1,77 @@
+/*
+ * spawn.c: an exec'd child, for programs that cannot poll a done. A failed
+ * exec reports its errno over a close-on-exec pipe, so the parent never
+ * mistakes it for a running child.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "impl.h"
+
+static void
+child(pid_t parent, char *const argv[], const int fds[3], int flags, int errfd)
+{
+	int keep[1] = { errfd }, i, e;
+
+	if (flags & CSP_SPAWN_SETSID)
+		setsid();
+	else if (flags & CSP_SPAWN_PGROUP)
+		setpgid(0, 0);
+	for (i = 0; fds != NULL && i < 3; i++)
+		if (fds[i] >= 0 && fds[i] != i && dup2(fds[i], i) == -1)
+			goto fail;
+	csp__child_start(parent, keep, 1, NULL, !(flags & CSP_SPAWN_INHERIT));
+	signal(SIGPIPE, SIG_DFL);  /* the library's SIG_IGN is not the program's */
+	execvp(argv[0], argv);
+fail:
+	e = errno;
+	if (write(errfd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+int
+csp_spawn(csp_proc *p, char *const argv[], const int fds[3], int flags)
+{
+	pid_t parent = getpid(), pid;
+	int errp[2], e;
+	ssize_t r;
+
+	if (csp__pipe(errp, 0) == -1)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == -1) {
+		e = errno;
+		close(errp[0]);
+		close(errp[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0)
+		child(parent, argv, fds, flags, errp[1]);
+	close(errp[1]);
+	if (flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID))
+		setpgid(pid, pid);  /* both sides, so no signal finds it in ours */
+	do
+		r = read(errp[0], &e, sizeof(e));
+	while (r == -1 && errno == EINTR);
+	close(errp[0]);
+	p->pid = pid;
+	p->pidfd = -1;
+	p->status = -1;
+	p->flags = flags;
+	if (r == (ssize_t)sizeof(e)) {
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		p->pid = -1;
+		errno = e;
+		return -1;
+	}
+	p->pidfd = csp__pidfd(pid);
+	return 0;
+}
