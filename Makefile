@@ -35,9 +35,11 @@ CMD_SRC = $(wildcard bin/*.c)
 CMDS = $(CMD_SRC:bin/%.c=$(B)/bin/%)
 SEED_SRC = $(wildcard tests/seed/*.c)
 SEEDS = $(SEED_SRC:tests/seed/%.c=$(B)/seed/%)
+PROG_SRC = $(wildcard tests/prog/*.c)
+PROGS = $(PROG_SRC:tests/prog/%.c=$(B)/prog/%)
 BENCH = $(B)/bench/cspbench
 
-all: $(B)/libcspipe.a $(B)/libcspipe.so $(B)/cspipe.pc $(CMDS) $(SEEDS) $(BENCH)
+all: $(B)/libcspipe.a $(B)/libcspipe.so $(B)/cspipe.pc $(CMDS) $(SEEDS) $(PROGS) $(BENCH)
 
 $(B)/lib/%.o: lib/%.c lib/cspipe.h lib/impl.h
 	@mkdir -p $(@D)
@@ -58,6 +60,10 @@ $(B)/bin/%: bin/%.c $(B)/libcspipe.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcspipe.a $(LIBS)
 
 $(B)/seed/%: tests/seed/%.c $(B)/libcspipe.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcspipe.a $(LIBS)
+
+$(B)/prog/%: tests/prog/%.c $(B)/libcspipe.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcspipe.a $(LIBS)
 

@@ -190,7 +190,7 @@ csp__chan_put(csp_chan *c, const void *val, const csp_done *done)
 
 /* The rendezvous: wait for the credit the receiver returns for our value. */
 int
-csp__chan_ack(csp_chan *c, const csp_done *done)
+csp__chan_ack(csp_chan *c, const csp_done *done, int64_t deadline)
 {
 	unsigned char b;
 	ssize_t r;
@@ -207,7 +207,7 @@ csp__chan_ack(csp_chan *c, const csp_done *done)
 			continue;
 		if (errno != EAGAIN)
 			return -1;
-		if (csp_wait_fd(c->crfd, POLLIN, done, CSP_FOREVER) == -1)
+		if (csp_wait_fd(c->crfd, POLLIN, done, deadline) == -1)
 			return -1;
 	}
 }
@@ -221,7 +221,7 @@ csp_chan_send(csp_chan *c, const void *val, const csp_done *done)
 		return -1;
 	}
 	if (c->cap == 0)
-		return csp__chan_put(c, val, done) == -1 ? -1 : csp__chan_ack(c, done);
+		return csp__chan_put(c, val, done) == -1 ? -1 : csp__chan_ack(c, done, CSP_FOREVER);
 	if (wait_credits(c, 4096, done) == -1)
 		return -1;
 	c->credits--;
@@ -277,7 +277,7 @@ csp_chan_send_msg(csp_chan *c, const void *msg, size_t len, const csp_done *done
 	}
 	if (put_bytes(c, frame, MSG_FRAME + len, done) == -1)
 		return -1;
-	return c->cap == 0 ? csp__chan_ack(c, done) : 0;
+	return c->cap == 0 ? csp__chan_ack(c, done, CSP_FOREVER) : 0;
 }
 
 int
@@ -383,11 +383,10 @@ csp_chan_recv(csp_chan *c, void *val, int *ok, const csp_done *done)
 
 /* For select: 1 and the value (or ok=0 at close), 0 if nothing yet, -1 error. */
 int
-csp__chan_try_recv(csp_chan *c, void *val, int *ok)
+csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok)
 {
-	size_t len = CSP_MSG_MAX;
-
-	if (recv_one(c, val, c->size ? NULL : &len, ok, NULL, 0) == -1)
+	*len = c->size ? c->size : CSP_MSG_MAX;
+	if (recv_one(c, val, c->size ? NULL : len, ok, NULL, 0) == -1)
 		return errno == EAGAIN ? 0 : -1;
 	return 1;
 }

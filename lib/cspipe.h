@@ -40,6 +40,7 @@ typedef struct csp_done {
 int csp_done_make(csp_done *d, const csp_done *parent);
 int csp_done_deadline(csp_done *d, const csp_done *parent, int64_t deadline);
 void csp_cancel(csp_done *d);
+int csp_done_release(csp_done *d);
 void csp_done_free(csp_done *d);
 int csp_done_err(csp_done *d);
 int csp_done_wait(csp_done *d, int64_t deadline);
@@ -101,7 +102,7 @@ typedef struct csp_keep {
 	int n;
 	struct { csp_chan *ch; int roles; } chan[CSP_KEEP_MAX / 2];
 	int nchan;
-	csp_done *done[CSP_KEEP_MAX / 4];
+	struct { csp_done *d; int roles; } done[CSP_KEEP_MAX / 4];
 	int ndone;
 } csp_keep;
 
@@ -110,6 +111,7 @@ int csp_keep_fd(csp_keep *k, int fd);
 int csp_keep_send(csp_keep *k, csp_chan *c);
 int csp_keep_recv(csp_keep *k, csp_chan *c);
 int csp_keep_done(csp_keep *k, csp_done *d);
+int csp_keep_cancel(csp_keep *k, csp_done *d);
 
 int csp_go(csp_proc *p, const char *name, const csp_keep *keep,
            void (*fn)(void *), void *arg);

@@ -45,6 +45,19 @@ csp_cancel(csp_done *d)
 	}
 }
 
+/* Give up this process's power to cancel; once every holder has, the done fires. */
+int
+csp_done_release(csp_done *d)
+{
+	if (d->wfd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	close(d->wfd);
+	d->wfd = -1;
+	return 0;
+}
+
 void
 csp_done_free(csp_done *d)
 {

@@ -16,9 +16,17 @@ forget_unkept(const csp_keep *k)
 	csp_done *d;
 	int i;
 
-	for (i = 0; k != NULL && i < k->ndone; i++)
-		for (d = k->done[i]; d != NULL; d = (csp_done *)d->parent)
+	for (i = 0; k != NULL && i < k->ndone; i++) {
+		d = k->done[i].d;
+		if (!(k->done[i].roles & CSP_SEND))
 			d->wfd = -1;
+		if (!(k->done[i].roles & CSP_RECV)) {
+			d->rfd = -1;
+			d->parent = NULL;
+		}
+		for (d = (csp_done *)d->parent; d != NULL; d = (csp_done *)d->parent)
+			d->wfd = -1;
+	}
 	for (i = 0; k != NULL && i < k->nchan; i++) {
 		csp_chan *c = k->chan[i].ch;
 

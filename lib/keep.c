@@ -57,19 +57,43 @@ csp_keep_recv(csp_keep *k, csp_chan *c)
 	return keep_chan(k, c, CSP_RECV, c->rfd, c->cwfd);
 }
 
-/* Only the read ends: the child must never hold a write end it could keep open. */
+static int
+keep_done(csp_keep *k, csp_done *d, int role)
+{
+	int i;
+
+	for (i = 0; i < k->ndone && k->done[i].d != d; i++)
+		;
+	if (i == CSP_KEEP_MAX / 4) {
+		errno = ENOSPC;
+		return -1;
+	}
+	if (i == k->ndone) {
+		k->done[i].d = d;
+		k->done[i].roles = 0;
+		k->ndone++;
+	}
+	k->done[i].roles |= role;
+	return 0;
+}
+
+/* Only the read ends: a child must never hold a write end it could keep open. */
 int
 csp_keep_done(csp_keep *k, csp_done *d)
 {
 	const csp_done *p;
 
-	if (k->ndone == CSP_KEEP_MAX / 4) {
-		errno = ENOSPC;
-		return -1;
-	}
 	for (p = d; p != NULL; p = p->parent)
 		if (csp_keep_fd(k, p->rfd) == -1)
 			return -1;
-	k->done[k->ndone++] = d;
-	return 0;
+	return keep_done(k, d, CSP_RECV);
+}
+
+/* The power to cancel: the write end, for a child that is to close it (Go's defer close(done)). */
+int
+csp_keep_cancel(csp_keep *k, csp_done *d)
+{
+	if (csp_keep_fd(k, d->wfd) == -1)
+		return -1;
+	return keep_done(k, d, CSP_SEND);
 }

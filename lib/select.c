@@ -77,7 +77,7 @@ done_pending(const csp_case *k)
 
 /* The chosen case's operation. 1 done, 0 lost a race for it (poll again), -1 error. */
 static int
-perform(csp_case *cases, int n, int i)
+perform(csp_case *cases, int n, int i, int64_t deadline)
 {
 	csp_case *k = &cases[i];
 	csp_chan *c = k->ch;
@@ -85,10 +85,8 @@ perform(csp_case *cases, int n, int i)
 
 	if (k->op == CSP_DONE)
 		return 1;
-	if (k->op == CSP_RECV) {
-		k->len = CSP_MSG_MAX;
-		return csp__chan_try_recv(c, k->val, &k->ok);
-	}
+	if (k->op == CSP_RECV)
+		return csp__chan_try_recv(c, k->val, &k->len, &k->ok);
 	if (c->cap > 0) {
 		if ((r = csp__chan_try_credit(c)) != 1)
 			return r;
@@ -104,7 +102,7 @@ perform(csp_case *cases, int n, int i)
 	for (j = 0; j < n; j++)
 		if (cases[j].op == CSP_DONE)
 			break;
-	return csp__chan_ack(c, j < n ? cases[j].done : NULL) == -1 ? -1 : 1;
+	return csp__chan_ack(c, j < n ? cases[j].done : NULL, deadline) == -1 ? -1 : 1;
 }
 
 int
@@ -112,6 +110,7 @@ csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 {
 	struct pollfd small_pfd[SMALL];
 	int small_owner[SMALL], small_ready[SMALL];
+	char small_seen[SMALL], *seen = small_seen;
 	struct sel s = { small_pfd, small_owner, 0 };
 	int *ready = small_ready, nready, i, r, max, rv = -1;
 	int64_t until;
@@ -126,28 +125,39 @@ csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 		s.pfd = malloc(max * sizeof(*s.pfd));
 		s.owner = malloc(max * sizeof(int));
 		ready = malloc(max * sizeof(int));
-		if (s.pfd == NULL || s.owner == NULL || ready == NULL)
+		seen = malloc(max);
+		if (s.pfd == NULL || s.owner == NULL || ready == NULL || seen == NULL)
 			goto out;
 	}
 	for (;;) {
+		int cached = 0, live = 0;
+
+		/* What is ready from a cache counts, but so must what the kernel has ready. */
 		nready = 0;
-		for (i = 0; i < n; i++)
-			if (ready_now(&cases[i]))
-				ready[nready++] = i;
-		if (nready == 0) {
+		for (i = 0; i < n; i++) {
+			live += cases[i].op != CSP_OFF;
+			seen[i] = (char)ready_now(&cases[i]);
+			if (seen[i])
+				ready[nready++] = i, cached++;
+		}
+		if (cached < live) {
 			until = build(&s, cases, n, deadline);
 			do
-				r = poll(s.pfd, s.npfd, (flags & CSP_DEFAULT) ? 0 : csp__timeout(until));
+				r = poll(s.pfd, s.npfd, (cached || (flags & CSP_DEFAULT)) ? 0 :
+				    csp__timeout(until));
 			while (r == -1 && errno == EINTR);
 			if (r == -1)
 				goto out;
 			for (i = 0; i < s.npfd; i++)
-				if (s.pfd[i].revents != 0 &&
-				    (nready == 0 || ready[nready - 1] != s.owner[i]))
+				if (s.pfd[i].revents != 0 && !seen[s.owner[i]]) {
+					seen[s.owner[i]] = 1;
 					ready[nready++] = s.owner[i];
+				}
 			for (i = 0; i < n; i++)
-				if (cases[i].op == CSP_DONE && done_pending(&cases[i]))
+				if (cases[i].op == CSP_DONE && !seen[i] && done_pending(&cases[i])) {
+					seen[i] = 1;
 					ready[nready++] = i;
+				}
 		}
 		if (nready == 0) {
 			if (flags & CSP_DEFAULT) {
@@ -161,7 +171,7 @@ csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 			continue;
 		}
 		i = ready[nready == 1 ? 0 : arc4random_uniform(nready)];
-		r = perform(cases, n, i);
+		r = perform(cases, n, i, deadline);
 		if (r == 1) {
 			rv = i;
 			goto out;
@@ -183,6 +193,7 @@ out:
 		free(s.pfd);
 		free(s.owner);
 		free(ready);
+		free(seen);
 		errno = saved;
 	}
 	return rv;

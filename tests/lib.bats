@@ -1,0 +1,90 @@
+#!/usr/bin/env bats
+# The library's behaviours: each test runs one libtest case under the leak check.
+
+load common
+
+libtest() {
+	leakfree "$CSP_PROG/libtest" "$@"
+	assert_success
+}
+
+@test "a channel of capacity 0 is a rendezvous: no send completes before a receive" {
+	libtest capacity 0
+	assert_output --partial "cap 0: 0 sends before a receive"
+}
+
+@test "a channel of capacity 1 lets exactly one send ahead" {
+	libtest capacity 1
+}
+
+@test "a channel of capacity 2 lets exactly two sends ahead" {
+	libtest capacity 2
+}
+
+@test "a channel of capacity 1024 lets exactly 1024 sends ahead, not a pipe's 64 KiB" {
+	libtest capacity 1024
+}
+
+@test "receive after close drains what is buffered, then reports ok=false" {
+	libtest drain
+}
+
+@test "send with no receiver left is EPIPE, not a SIGPIPE death (buffered)" {
+	libtest epipe 3
+}
+
+@test "send with no receiver left is EPIPE, not a SIGPIPE death (rendezvous)" {
+	libtest epipe 0
+}
+
+@test "framed messages from four writers arrive whole" {
+	libtest messages
+}
+
+@test "fixed-size values shared by three receivers go to exactly one each" {
+	libtest readers
+}
+
+@test "select chooses uniformly among ready cases and never a disabled one" {
+	libtest select-random
+}
+
+@test "select with default does not block; with a deadline it waits that long" {
+	libtest select-wait
+}
+
+@test "closing a done cancels every holder at once" {
+	libtest broadcast
+}
+
+@test "a derived done fires with its parent, never upward, and keeps its cause" {
+	libtest tree
+}
+
+@test "blocking calls fail with ECANCELED when their done fires" {
+	libtest blocking-cancel
+}
+
+@test "a goroutine process keeps only 0, 1, 2 and the fds it was handed" {
+	libtest fds
+}
+
+@test "a goroutine process has its name in ps and dies with its parent" {
+	libtest name-and-death
+}
+
+@test "statuses: return is 0, exit code as is, a signal is 128+N; reap-all reaps all" {
+	libtest status
+}
+
+@test "a failed exec is an error from csp_spawn, not a running child" {
+	libtest spawn-errors
+}
+
+@test "stopping a process group that ignores SIGTERM: grace, then SIGKILL to all" {
+	libtest stop-group
+}
+
+@test "durations: 250ms, 1.5s, 2m, 1h, bare seconds; bad ones rejected" {
+	libtest duration
+}
