@@ -1,5 +1,6 @@
 # common.bash: what every cspipe test file loads. make check sets the paths;
 # run by hand (bats tests/), they default to the optimised build.
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 load helpers/leakfree
