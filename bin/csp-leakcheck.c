@@ -26,12 +26,12 @@ static const char *ignore[MAXIGNORE];
 static int nignore;
 static csp_leak leaks[MAXLEAKS];
 
-static void
-usage(void)
+static void __attribute__((noreturn))
+usage(int status)
 {
-	fprintf(stderr, "usage: csp-leakcheck [-n] [-g grace] [-i pattern] [-o file] "
-	    "[-t bound] command [arg ...]\n");
-	exit(CSP_EXIT_USAGE);
+	fprintf(status ? stderr : stdout, "usage: csp-leakcheck [-n] [-g grace] "
+	    "[-i pattern] [-o file] [-t bound] command [arg ...]\n");
+	exit(status);
 }
 
 static int64_t
@@ -41,7 +41,7 @@ duration(const char *opt, const char *s)
 
 	if (csp_parse_duration(s, &ms) == -1) {
 		warnx("%s: invalid duration: %s", opt, s);
-		usage();
+		usage(CSP_EXIT_USAGE);
 	}
 	return ms;
 }
@@ -57,6 +57,27 @@ reap(pid_t cmd, int *status)
 		if (r == cmd)
 			*status = WIFEXITED(ws) ? WEXITSTATUS(ws) :
 			    WIFSIGNALED(ws) ? CSP_EXIT_SIGNAL + WTERMSIG(ws) : 1;
+}
+
+/* Not found 127, found but not runnable 126, anything else (fork) 125. */
+static int
+exec_status(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+		return CSP_EXIT_NOTFOUND;
+	case EACCES:
+	case ENOEXEC:
+	case EPERM:
+	case EISDIR:
+	case ETXTBSY:
+	case ELOOP:
+	case ENAMETOOLONG:
+		return CSP_EXIT_NOEXEC;
+	default:
+		return CSP_EXIT_SYS;
+	}
 }
 
 static int
@@ -86,17 +107,22 @@ survivors(void)
 	return (size_t)k;
 }
 
-/* Sleep on the signalfd: a child's exit or a signal ends the nap early. */
+/*
+ * Sleep on the signalfd: a child's exit or a signal ends the nap early.
+ * Returns a signal to pass on: not one the terminal sent our whole group.
+ */
 static int
 nap(int sfd, int64_t ms, int *sig)
 {
 	struct pollfd pfd = { sfd, POLLIN, 0 };
 	struct signalfd_siginfo si;
 
-	if (poll(&pfd, 1, (int)ms) > 0 && read(sfd, &si, sizeof(si)) == sizeof(si) &&
-	    si.ssi_signo != SIGCHLD && *sig == 0)
+	if (poll(&pfd, 1, (int)ms) <= 0 || read(sfd, &si, sizeof(si)) != sizeof(si) ||
+	    si.ssi_signo == SIGCHLD)
+		return 0;
+	if (*sig == 0)
 		*sig = (int)si.ssi_signo;
-	return 0;
+	return si.ssi_code == SI_KERNEL ? 0 : (int)si.ssi_signo;
 }
 
 /* Wait for the descendants to go, backing off exponentially, within bound. */
@@ -202,14 +228,15 @@ main(int argc, char *argv[])
 			printf("csp-leakcheck %s\n", CSP_VERSION);
 			return 0;
 		case 'h':
+			usage(0);
 		default:
-			usage();
+			usage(CSP_EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0)
-		usage();
+		usage(CSP_EXIT_USAGE);
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		err(CSP_EXIT_SYS, "becoming a subreaper");
@@ -222,20 +249,18 @@ main(int argc, char *argv[])
 	    (sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		err(CSP_EXIT_SYS, "signalfd");
 	if (csp_spawn(&cmd, argv, NULL, CSP_SPAWN_INHERIT) == -1) {
+		int e = errno;
+
 		warn("%s", argv[0]);
-		return errno == ENOENT ? CSP_EXIT_NOTFOUND : CSP_EXIT_NOEXEC;
+		return exec_status(e);
 	}
 
 	/* While the command runs, pass signals on to it. */
 	while (status == -1) {
-		int s = 0;
+		int pass = nap(sfd, -1, &sig);
 
-		nap(sfd, -1, &s);
-		if (s != 0) {
-			if (sig == 0)
-				sig = s;
-			kill(cmd.pid, s);
-		}
+		if (pass != 0)
+			kill(cmd.pid, pass);
 		reap(cmd.pid, &status);
 	}
 	if (cmd.pidfd != -1)

@@ -34,6 +34,18 @@ pipe_hold(int fd, size_t want)
 	return 0;
 }
 
+/*
+ * A pipe is a ring of pages, and a write goes into the last page only if it
+ * fits there whole: records that do not divide a page waste the rest of it.
+ */
+static size_t
+pages_for(size_t records, size_t size)
+{
+	size_t per_page = 4096 / size;
+
+	return (records + per_page - 1) / per_page + 1;
+}
+
 int
 csp_chan_make(csp_chan *c, size_t size, size_t cap)
 {
@@ -50,7 +62,7 @@ csp_chan_make(csp_chan *c, size_t size, size_t cap)
 		return -1;
 	if (csp__pipe(cred, O_NONBLOCK) == -1)
 		goto fail_data;
-	if (pipe_hold(data[1], (cap ? cap : 1) * unit) == -1 ||
+	if (pipe_hold(data[1], pages_for(cap ? cap : 1, unit) * 4096) == -1 ||
 	    pipe_hold(cred[1], cap) == -1)
 		goto fail_cred;
 	for (left = cap; left > 0; left -= (size_t)w) {
@@ -182,10 +194,22 @@ put_bytes(csp_chan *c, const void *buf, size_t len, const csp_done *done)
 	return 0;
 }
 
+/* One value, or one framed message of len bytes: a single write, never torn. */
 int
-csp__chan_put(csp_chan *c, const void *val, const csp_done *done)
+csp__chan_put(csp_chan *c, const void *val, size_t len, const csp_done *done)
 {
-	return put_bytes(c, val, c->size, done);
+	unsigned char frame[MSG_FRAME + CSP_MSG_MAX];
+	uint32_t n = (uint32_t)len;
+
+	if (c->size)
+		return put_bytes(c, val, c->size, done);
+	if (len > CSP_MSG_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	memcpy(frame, &n, MSG_FRAME);
+	memcpy(frame + MSG_FRAME, val, len);
+	return put_bytes(c, frame, MSG_FRAME + len, done);
 }
 
 /* The rendezvous: wait for the credit the receiver returns for our value. */
@@ -221,11 +245,11 @@ csp_chan_send(csp_chan *c, const void *val, const csp_done *done)
 		return -1;
 	}
 	if (c->cap == 0)
-		return csp__chan_put(c, val, done) == -1 ? -1 : csp__chan_ack(c, done, CSP_FOREVER);
+		return csp__chan_put(c, val, 0, done) == -1 ? -1 : csp__chan_ack(c, done, CSP_FOREVER);
 	if (wait_credits(c, 4096, done) == -1)
 		return -1;
 	c->credits--;
-	return csp__chan_put(c, val, done);
+	return csp__chan_put(c, val, 0, done);
 }
 
 ssize_t
@@ -239,6 +263,8 @@ csp_chan_send_many(csp_chan *c, const void *vals, size_t n, const csp_done *done
 		errno = EINVAL;
 		return -1;
 	}
+	if (n == 0)
+		return 0;
 	while (sent < n) {
 		if (c->cap == 0) {
 			if (csp_chan_send(c, p + sent * c->size, done) == -1)
@@ -260,22 +286,17 @@ csp_chan_send_many(csp_chan *c, const void *vals, size_t n, const csp_done *done
 int
 csp_chan_send_msg(csp_chan *c, const void *msg, size_t len, const csp_done *done)
 {
-	unsigned char frame[MSG_FRAME + CSP_MSG_MAX];
-	uint32_t n = (uint32_t)len;
-
 	csp__chan_sync(c);
 	if (c->size != 0 || len > CSP_MSG_MAX) {
 		errno = c->size != 0 ? EINVAL : EMSGSIZE;
 		return -1;
 	}
-	memcpy(frame, &n, MSG_FRAME);
-	memcpy(frame + MSG_FRAME, msg, len);
 	if (c->cap > 0) {
 		if (wait_credits(c, 4096, done) == -1)
 			return -1;
 		c->credits--;
 	}
-	if (put_bytes(c, frame, MSG_FRAME + len, done) == -1)
+	if (csp__chan_put(c, msg, len, done) == -1)
 		return -1;
 	return c->cap == 0 ? csp__chan_ack(c, done, CSP_FOREVER) : 0;
 }
@@ -395,15 +416,18 @@ ssize_t
 csp_chan_recv_msg(csp_chan *c, void *msg, size_t max, int *ok, const csp_done *done)
 {
 	size_t len = max;
+	int got;
 
 	csp__chan_sync(c);
 	if (c->size != 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (recv_one(c, msg, &len, ok, done, 1) == -1)
+	if (recv_one(c, msg, &len, &got, done, 1) == -1)
 		return -1;
-	return *ok ? (ssize_t)len : 0;
+	if (ok != NULL)
+		*ok = got;
+	return got ? (ssize_t)len : 0;
 }
 
 /* Up to n values: at least one (blocking), more if they are already there. */

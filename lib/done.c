@@ -111,6 +111,7 @@ csp__done_poll(const csp_done *d, struct pollfd *pfd, int max)
 int
 csp__done_fired(const csp_done *d, const struct pollfd *pfd, int n)
 {
+	const csp_done *p;
 	int i;
 	int64_t when;
 
@@ -119,6 +120,9 @@ csp__done_fired(const csp_done *d, const struct pollfd *pfd, int n)
 	for (i = 0; i < n; i++)
 		if (pfd[i].revents != 0)
 			return 1;
+	for (p = d; p != NULL; p = p->parent)
+		if (p->cause != 0)
+			return 1;  /* cancelled here, in a process without the write end */
 	when = csp_done_when(d);
 	return when != CSP_FOREVER && csp_now() >= when;
 }
@@ -131,8 +135,11 @@ csp_done_err(csp_done *d)
 	int n, r;
 	int64_t when;
 
-	if (d->cause != 0)
-		return d->cause;
+	const csp_done *p;
+
+	for (p = d; p != NULL; p = p->parent)
+		if (p->cause != 0)
+			return d->cause = p->cause;
 	when = csp_done_when(d);
 	if (when != CSP_FOREVER && csp_now() >= when)
 		return d->cause = ETIMEDOUT;
@@ -149,12 +156,8 @@ csp_done_err(csp_done *d)
 int
 csp_done_wait(csp_done *d, int64_t deadline)
 {
-	if (csp_wait_fd(-1, 0, d, deadline) == -1 && errno == ECANCELED) {
-		csp_done_err(d);
-		return 0;
-	}
-	if (csp_done_err(d) != 0)
-		return 0;
-	errno = ETIMEDOUT;
-	return -1;
+	if (csp_wait_fd(-1, 0, d, deadline) == -1 && errno != ECANCELED)
+		return -1;
+	csp_done_err(d);
+	return 0;
 }

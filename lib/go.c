@@ -13,21 +13,27 @@
 static void
 forget_unkept(const csp_keep *k)
 {
+	int cancel[CSP_KEEP_MAX / 4], i;
 	csp_done *d;
-	int i;
 
-	for (i = 0; k != NULL && i < k->ndone; i++) {
+	if (k == NULL)
+		return;
+	/* Write ends handed over on purpose survive whatever the loop below clears. */
+	for (i = 0; i < k->ndone; i++)
+		cancel[i] = (k->done[i].roles & CSP_SEND) ? k->done[i].d->wfd : -1;
+	for (i = 0; i < k->ndone; i++) {
 		d = k->done[i].d;
-		if (!(k->done[i].roles & CSP_SEND))
-			d->wfd = -1;
 		if (!(k->done[i].roles & CSP_RECV)) {
 			d->rfd = -1;
 			d->parent = NULL;
 		}
-		for (d = (csp_done *)d->parent; d != NULL; d = (csp_done *)d->parent)
+		for (; d != NULL; d = (csp_done *)d->parent)
 			d->wfd = -1;
 	}
-	for (i = 0; k != NULL && i < k->nchan; i++) {
+	for (i = 0; i < k->ndone; i++)
+		if (cancel[i] != -1)
+			k->done[i].d->wfd = cancel[i];
+	for (i = 0; i < k->nchan; i++) {
 		csp_chan *c = k->chan[i].ch;
 
 		if (!(k->chan[i].roles & CSP_SEND))

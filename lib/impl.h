@@ -20,7 +20,7 @@ int csp__done_fired(const csp_done *d, const struct pollfd *pfd, int n);
 void csp__chan_sync(csp_chan *c);
 int csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok);
 int csp__chan_try_credit(csp_chan *c);
-int csp__chan_put(csp_chan *c, const void *val, const csp_done *done);
+int csp__chan_put(csp_chan *c, const void *val, size_t len, const csp_done *done);
 int csp__chan_ack(csp_chan *c, const csp_done *done, int64_t deadline);
 void csp__chan_return(csp_chan *c, size_t n);
 int csp__chan_buffered(const csp_chan *c);

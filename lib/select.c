@@ -38,7 +38,7 @@ watch(struct sel *s, int fd, short ev, int owner)
 }
 
 static int64_t
-build(struct sel *s, csp_case *cases, int n, int64_t deadline)
+build(struct sel *s, csp_case *cases, int n, int flags, int64_t deadline)
 {
 	int i, j, nd;
 
@@ -53,7 +53,7 @@ build(struct sel *s, csp_case *cases, int n, int64_t deadline)
 		case CSP_SEND:
 			if (k->ch->cap > 0)
 				watch(s, k->ch->crfd, POLLIN, i);
-			else
+			else if (!(flags & CSP_DEFAULT))  /* a rendezvous would block */
 				watch(s, k->ch->wfd, POLLOUT, i);
 			break;
 		case CSP_DONE:
@@ -92,11 +92,8 @@ perform(csp_case *cases, int n, int i, int64_t deadline)
 			return r;
 		c->credits--;
 	}
-	if (c->size)
-		r = csp__chan_put(c, k->val, NULL);
-	else
-		r = csp_chan_send_msg(c, k->val, k->len, NULL);
-	if (r == -1 || c->cap > 0 || c->size == 0)
+	r = csp__chan_put(c, k->val, k->len, NULL);
+	if (r == -1 || c->cap > 0)
 		return r == -1 ? -1 : 1;
 	/* A rendezvous: the value is out; wait for it to be taken, or for a done case. */
 	for (j = 0; j < n; j++)
@@ -140,8 +137,8 @@ csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 			if (seen[i])
 				ready[nready++] = i, cached++;
 		}
-		if (cached < live) {
-			until = build(&s, cases, n, deadline);
+		if (cached == 0 || cached < live) {
+			until = build(&s, cases, n, flags, deadline);
 			do
 				r = poll(s.pfd, s.npfd, (cached || (flags & CSP_DEFAULT)) ? 0 :
 				    csp__timeout(until));

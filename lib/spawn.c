@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -21,8 +22,15 @@ child(pid_t parent, char *const argv[], const int fds[3], int flags, int errfd)
 		setsid();
 	else if (flags & CSP_SPAWN_PGROUP)
 		setpgid(0, 0);
+	int high[3] = { -1, -1, -1 };
+
+	/* Out of the way first, so a set that swaps 0, 1 and 2 comes out right. */
 	for (i = 0; fds != NULL && i < 3; i++)
-		if (fds[i] >= 0 && fds[i] != i && dup2(fds[i], i) == -1)
+		if (fds[i] >= 0 && fds[i] != i &&
+		    (high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) == -1)
+			goto fail;
+	for (i = 0; i < 3; i++)
+		if (high[i] >= 0 && dup2(high[i], i) == -1)
 			goto fail;
 	csp__child_start(parent, keep, 1, NULL, !(flags & CSP_SPAWN_INHERIT));
 	signal(SIGPIPE, SIG_DFL);  /* the library's SIG_IGN is not the program's */
@@ -55,7 +63,7 @@ csp_spawn(csp_proc *p, char *const argv[], const int fds[3], int flags)
 	if (pid == 0)
 		child(parent, argv, fds, flags, errp[1]);
 	close(errp[1]);
-	if (flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID))
+	if ((flags & CSP_SPAWN_PGROUP) && !(flags & CSP_SPAWN_SETSID))
 		setpgid(pid, pid);  /* both sides, so no signal finds it in ours */
 	do
 		r = read(errp[0], &e, sizeof(e));

@@ -22,7 +22,7 @@ csp_wait_fd(int fd, short events, const csp_done *done, int64_t deadline)
 	until = csp__min_deadline(deadline, csp_done_when(done));
 	for (;;) {
 		pfd[0].revents = 0;
-		r = poll(pfd, 1 + nd, csp__timeout(until));
+		r = csp__done_fired(done, pfd + 1, 0) ? 0 : poll(pfd, 1 + nd, csp__timeout(until));
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
