@@ -68,7 +68,7 @@ gone() {
 }
 
 @test "csp-leakcheck -i ignores processes whose command line matches" {
-	run csp-leakcheck -t 100ms -i 'sleep 3?' sh -c 'sleep 30 & echo $!'
+	run csp-leakcheck -t 100ms -i 'sleep 3?' sh -c 'sleep 30 >/dev/null 2>&1 & echo $!'
 	pid=${lines[0]}
 	kill "$pid"
 	assert_success
@@ -76,7 +76,7 @@ gone() {
 }
 
 @test "csp-leakcheck -n reports without killing" {
-	run csp-leakcheck -n -t 100ms sh -c 'sleep 30 & echo $!'
+	run csp-leakcheck -n -t 100ms sh -c 'sleep 30 >/dev/null 2>&1 & echo $!'
 	pid=${lines[0]}
 	alive=0
 	kill -0 "$pid" && alive=1
