@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <bsd/unistd.h>
 
 #include "impl.h"
@@ -13,14 +14,6 @@ int
 csp__pipe(int fds[2], int flags)
 {
 	return pipe2(fds, O_CLOEXEC | flags);
-}
-
-static int
-cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* Close every fd from lowfd up except those in keep: no stray write end survives. */
@@ -34,17 +27,27 @@ csp__close_except(int lowfd, const int *keep, int n)
 		errno = EINVAL;
 		return -1;
 	}
-	for (i = 0; i < n; i++)
-		sorted[i] = keep[i];
-	qsort(sorted, n, sizeof(int), cmp_int);
+	/*
+	 * This runs in a fresh fork, where every code page not touched yet is a
+	 * page fault: an insertion sort and syscall(), which the parent has
+	 * already bound (csp__pidfd), rather than qsort, close_range, closefrom.
+	 */
+	for (i = 0; i < n; i++) {
+		int j, v = keep[i];
+
+		for (j = i; j > 0 && sorted[j - 1] > v; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = v;
+	}
 	for (i = 0; i < n; i++) {
 		if (sorted[i] < next)
 			continue;
 		if (sorted[i] > next)
-			close_range(next, sorted[i] - 1, 0);
+			syscall(SYS_close_range, next, sorted[i] - 1, 0);
 		next = sorted[i] + 1;
 	}
-	closefrom(next);
+	if (syscall(SYS_close_range, next, ~0U, 0) == -1)
+		closefrom(next);  /* no close_range: libbsd's way */
 	return 0;
 }
 

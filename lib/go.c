@@ -47,15 +47,15 @@ forget_unkept(const csp_keep *k)
 void
 csp__child_start(pid_t parent, const int *keep, int nkeep, const char *name, int close)
 {
-	sigset_t none;
+	uint64_t none = 0;  /* the kernel's sigset_t, on the stack: no new page */
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != parent)
+	/* syscall() only, bound already in the parent: see csp__close_except. */
+	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if ((pid_t)syscall(SYS_getppid) != parent)
 		_exit(128 + SIGKILL);  /* the parent died before the line above */
 	if (close)
 		csp__close_except(3, keep, nkeep);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 	if (name != NULL)
 		csp_setname(name);
 }

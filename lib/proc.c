@@ -50,7 +50,8 @@ csp_proc_wait(csp_proc *p, const csp_done *done, int64_t deadline)
 
 	if (p->status != -1)
 		return p->status;
-	if (p->pidfd != -1 &&
+	/* Nothing to wait for but the child: waitpid alone, no poll first. */
+	if (p->pidfd != -1 && (done != NULL || deadline != CSP_FOREVER) &&
 	    csp_wait_fd(p->pidfd, POLLIN, done, deadline) == -1)
 		return -1;
 	for (;;) {
