@@ -123,7 +123,7 @@ int csp_spawn(csp_proc *p, char *const argv[], const int fds[3], int flags);
 
 int csp_proc_wait(csp_proc *p, const csp_done *done, int64_t deadline);
 int csp_proc_stop(csp_proc *p, int sig, int64_t grace_ms);
-int csp_reap_all(void);
+int csp_reap_all(const csp_done *done, int64_t deadline);
 
 /* leak.c: descendants still alive, for the tests and csp-leakcheck */
 typedef struct csp_leak {

@@ -156,8 +156,13 @@ csp_done_err(csp_done *d)
 int
 csp_done_wait(csp_done *d, int64_t deadline)
 {
+	int64_t when;
+
 	if (csp_wait_fd(-1, 0, d, deadline) == -1 && errno != ECANCELED)
 		return -1;
-	csp_done_err(d);
+	if (d->cause == 0) {  /* fired: the cause without asking the kernel again */
+		when = csp_done_when(d);
+		d->cause = when != CSP_FOREVER && csp_now() >= when ? ETIMEDOUT : ECANCELED;
+	}
 	return 0;
 }

@@ -133,19 +133,36 @@ csp_proc_stop(csp_proc *p, int sig, int64_t grace_ms)
 	return csp_proc_wait(p, NULL, CSP_FOREVER);
 }
 
-/* Reap every child until none is left; returns how many. */
+/*
+ * Reap every child until none is left; returns how many. With a done or a
+ * deadline, gives up when either comes: -1 and ECANCELED or ETIMEDOUT.
+ */
 int
-csp_reap_all(void)
+csp_reap_all(const csp_done *done, int64_t deadline)
 {
-	int n = 0;
+	int n = 0, blocking = done == NULL && deadline == CSP_FOREVER;
+	int64_t step = 1;
 	pid_t r;
 
 	for (;;) {
-		r = waitpid(-1, NULL, 0);
-		if (r > 0)
+		r = waitpid(-1, NULL, blocking ? 0 : WNOHANG);
+		if (r > 0) {
 			n++;
-		else if (errno != EINTR)
-			break;
+			step = 1;
+			continue;
+		}
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return errno == ECHILD ? n : -1;
+		if (done != NULL && csp_done_err((csp_done *)done) != 0) {
+			errno = ECANCELED;
+			return -1;
+		}
+		if (deadline != CSP_FOREVER && csp_now() >= deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		nap(&step);  /* no pidfd for "any child": look again soon */
 	}
-	return n;
 }

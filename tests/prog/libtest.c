@@ -506,7 +506,13 @@ t_status(void)
 	CHECK(csp_proc_wait(&c, NULL, CSP_FOREVER) == 0, "return is 0");
 	for (int i = 0; i < 5; i++)
 		CHECK(csp_go(&a, "n", NULL, exit3, NULL) == 0, "go");
-	CHECK(csp_reap_all() == 5, "reap-all");
+	CHECK(csp_reap_all(NULL, CSP_FOREVER) == 5, "reap-all");
+	for (int i = 0; i < 5; i++)
+		CHECK(csp_go(&a, "n", NULL, exit3, NULL) == 0, "go");
+	CHECK(csp_go(&a, "sleeper", NULL, sleeper, NULL) == 0, "go");
+	CHECK(csp_reap_all(NULL, csp_after(100)) == -1 && errno == ETIMEDOUT, "reap-all deadline");
+	kill(a.pid, SIGKILL);
+	CHECK(csp_reap_all(NULL, CSP_FOREVER) == 1, "reap-all after the deadline: the 5 were reaped");
 	printf("0, 3, 143; reaped 5\n");
 	return 0;
 }
@@ -521,7 +527,7 @@ t_spawn_errors(void)
 
 	CHECK(csp_spawn(&p, nope, NULL, 0) == -1 && errno == ENOENT, "missing: %s", strerror(errno));
 	CHECK(csp_spawn(&p, dir, NULL, 0) == -1 && errno == EACCES, "directory: %s", strerror(errno));
-	CHECK(csp_reap_all() == 0, "a child was left");
+	CHECK(csp_reap_all(NULL, CSP_FOREVER) == 0, "a child was left");
 	printf("ENOENT, EACCES\n");
 	return 0;
 }

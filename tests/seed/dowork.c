@@ -116,6 +116,6 @@ main(int argc, char *argv[])
 
 	csp_chan_recv(&w.terminated, &b, &ok, NULL);  /* <-terminated */
 	say("Done!");
-	csp_reap_all();
+	csp_reap_all(NULL, CSP_FOREVER);
 	return 0;
 }

@@ -88,6 +88,6 @@ main(int argc, char *argv[])
 	if (getenv("SIEVE_COUNT") != NULL)
 		fprintf(stderr, "sieve: %zd goroutines\n", csp_descendants(getpid(), NULL, 0));
 	csp_cancel(&done);
-	csp_reap_all();
+	csp_reap_all(NULL, CSP_FOREVER);
 	return 0;
 }
