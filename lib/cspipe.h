@@ -91,7 +91,7 @@ int csp_select(csp_case *cases, int n, int flags, int64_t deadline);
 /* go.c, spawn.c, reap.c: goroutine processes and exec'd children */
 typedef struct csp_proc {
 	pid_t pid;
-	int pidfd;                /* -1 where the kernel has none */
+	int pidfd;                /* opened on first need; else -1 */
 	int status;               /* exit code or 128+signal, once reaped */
 	int flags;                /* CSP_SPAWN_* it was started with */
 } csp_proc;

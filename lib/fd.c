@@ -30,7 +30,7 @@ csp__close_except(int lowfd, const int *keep, int n)
 	/*
 	 * This runs in a fresh fork, where every code page not touched yet is a
 	 * page fault: an insertion sort and syscall(), which the parent has
-	 * already bound (csp__pidfd), rather than qsort, close_range, closefrom.
+	 * already bound (csp_init), rather than qsort, close_range, closefrom.
 	 */
 	for (i = 0; i < n; i++) {
 		int j, v = keep[i];

@@ -73,6 +73,24 @@ csp__pidfd(pid_t pid)
 #endif
 }
 
+/*
+ * What fn printed to stdout or stderr goes out before _exit. glibc's FILE is
+ * public: looking at its pointers costs no page fault, calling fflush does.
+ * Streams fn opened itself are fn's to close.
+ */
+static void
+flush_std(void)
+{
+#ifdef __GLIBC__
+	if (stdout->_IO_write_ptr > stdout->_IO_write_base)
+		fflush(stdout);
+	if (stderr->_IO_write_ptr > stderr->_IO_write_base)
+		fflush(stderr);
+#else
+	fflush(NULL);
+#endif
+}
+
 int
 csp_go(csp_proc *p, const char *name, const csp_keep *keep, void (*fn)(void *), void *arg)
 {
@@ -86,11 +104,11 @@ csp_go(csp_proc *p, const char *name, const csp_keep *keep, void (*fn)(void *), 
 		csp__child_start(parent, keep ? keep->fd : NULL, keep ? keep->n : 0, name, 1);
 		forget_unkept(keep);
 		fn(arg);
-		fflush(NULL);
+		flush_std();
 		_exit(0);
 	}
 	p->pid = pid;
-	p->pidfd = csp__pidfd(pid);
+	p->pidfd = -1;  /* opened when a wait with a done or deadline needs it */
 	p->status = -1;
 	p->flags = 0;
 	return 0;

@@ -30,6 +30,15 @@ reaped(csp_proc *p, int ws)
 	return p->status;
 }
 
+/* Opened on first need: a spawn that is only ever reaped plainly never pays for it. */
+static int
+pidfd(csp_proc *p)
+{
+	if (p->pidfd == -1)
+		p->pidfd = csp__pidfd(p->pid);
+	return p->pidfd;
+}
+
 static void
 nap(int64_t *step)
 {
@@ -51,7 +60,8 @@ csp_proc_wait(csp_proc *p, const csp_done *done, int64_t deadline)
 	if (p->status != -1)
 		return p->status;
 	/* Nothing to wait for but the child: waitpid alone, no poll first. */
-	if (p->pidfd != -1 && (done != NULL || deadline != CSP_FOREVER) &&
+	/* Nothing to wait for but the child: waitpid alone, no pidfd, no poll. */
+	if ((done != NULL || deadline != CSP_FOREVER) && pidfd(p) != -1 &&
 	    csp_wait_fd(p->pidfd, POLLIN, done, deadline) == -1)
 		return -1;
 	for (;;) {
@@ -94,7 +104,7 @@ exited(csp_proc *p, int64_t deadline)
 	siginfo_t si;
 	int64_t step = 1;
 
-	if (p->pidfd != -1)
+	if (pidfd(p) != -1)
 		return csp_wait_fd(p->pidfd, POLLIN, NULL, deadline);
 	for (;;) {
 		si.si_pid = 0;

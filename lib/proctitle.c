@@ -48,6 +48,7 @@ csp_init(int argc, char **argv, char **envp)
 		snprintf(prefix, sizeof(prefix), "%s: ", getprogname());
 	}
 	pthread_atfork(NULL, NULL, forked_child);
+	syscall(SYS_getpid);  /* bound here, so no child runs the dynamic linker for it */
 }
 
 void

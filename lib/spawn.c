@@ -80,6 +80,5 @@ csp_spawn(csp_proc *p, char *const argv[], const int fds[3], int flags)
 		errno = e;
 		return -1;
 	}
-	p->pidfd = csp__pidfd(pid);
 	return 0;
 }

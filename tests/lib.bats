@@ -85,6 +85,12 @@ libtest() {
 	libtest stop-group
 }
 
+@test "what a goroutine prints and never flushes comes out once, the parent's too" {
+	leakfree "$CSP_PROG/libtest" print
+	assert_success
+	assert_output "$(printf '%s\n' "from the parent" "from the child")"
+}
+
 @test "durations: 250ms, 1.5s, 2m, 1h, bare seconds; bad ones rejected" {
 	libtest duration
 }

@@ -485,6 +485,26 @@ nothing(void *arg)
 }
 
 static void
+print_unflushed(void *arg)
+{
+	(void)arg;
+	printf("from the child\n");  /* stdout is a pipe here: fully buffered */
+}
+
+/* What a goroutine prints and never flushes still comes out, once. */
+static int
+t_print(void)
+{
+	csp_proc p;
+
+	setvbuf(stdout, NULL, _IOFBF, 0);
+	printf("from the parent\n");  /* buffered before the fork: must not print twice */
+	CHECK(csp_go(&p, "printer", NULL, print_unflushed, NULL) == 0, "go");
+	CHECK(csp_proc_wait(&p, NULL, CSP_FOREVER) == 0, "printer");
+	return 0;
+}
+
+static void
 exit3(void *arg)
 {
 	(void)arg;
@@ -609,6 +629,8 @@ main(int argc, char *argv[])
 		return t_spawn_errors();
 	if (strcmp(t, "stop-group") == 0)
 		return t_stop_group();
+	if (strcmp(t, "print") == 0)
+		return t_print();
 	if (strcmp(t, "duration") == 0)
 		return t_duration();
 	fprintf(stderr, "libtest: unknown test: %s\n", t);
