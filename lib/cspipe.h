@@ -135,6 +135,45 @@ typedef struct csp_leak {
 
 ssize_t csp_descendants(pid_t root, csp_leak *out, size_t max);
 
+/* rd.c: records in, newline- or NUL-terminated, of any length, read in bulk */
+struct csp_wr;
+typedef struct csp_rd {
+	int fd;
+	int delim;
+	char *buf;
+	size_t cap, head, tail, scan;
+	int eof;
+	struct csp_wr *flush;     /* flushed before the reader waits for input */
+} csp_rd;
+
+int csp_rd_init(csp_rd *r, int fd, int delim);
+ssize_t csp_rd_next(csp_rd *r, char **rec, const csp_done *done);
+ssize_t csp_rd_fill(csp_rd *r, const csp_done *done);
+void csp_rd_free(csp_rd *r);
+
+/* wr.c: records out, batched into large writes; EPIPE an error, never a signal */
+typedef struct csp_wr {
+	int fd;
+	char *buf;
+	size_t cap, len;
+	int pipe;                 /* a pipe's size: write no more than it has room for */
+} csp_wr;
+
+int csp_wr_init(csp_wr *w, int fd);
+int csp_wr_put(csp_wr *w, const void *p, size_t n, const csp_done *done);
+int csp_wr_rec(csp_wr *w, const char *rec, size_t n, int delim, const csp_done *done);
+int csp_wr_flush(csp_wr *w, const csp_done *done);
+void csp_wr_free(csp_wr *w);
+
+/* cmd.c: what every csp-* command shares: --done, signals, counts */
+int csp_done_open(csp_done *d, const char *fd_or_fifo);
+int csp_cancel_on_signals(csp_done *d);
+int csp_signalled(void);
+int csp_parse_count(const char *s, long long min, long long max, long long *v);
+
+/* The patterns as calls: each command is a thin shell over one of these. */
+int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
+
 /* duration.c: "250ms", "1.5s", "2m", "1h"; a bare number is seconds */
 int csp_parse_duration(const char *s, int64_t *ms);
 
