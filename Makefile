@@ -110,6 +110,11 @@ install: all
 	install -m 644 man/man1/*.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/man3/*.3 $(DESTDIR)$(MANDIR)/man3
 	install -m 644 man/man7/*.7 $(DESTDIR)$(MANDIR)/man7
+	# man csp_chan_send finds csp_chan_make(3): a .so link for every name a page documents
+	for f in man/man3/*.3; do b=$${f##*/}; \
+		for n in $$(sed -n 's/^\.Nm \([a-z_0-9]*\).*/\1/p' $$f); do \
+			[ "$$n.3" = "$$b" ] || echo ".so man3/$$b" > $(DESTDIR)$(MANDIR)/man3/$$n.3; \
+		done; done
 
 uninstall:
 	for f in $(CMD_SRC:bin/%.c=%); do rm -f $(DESTDIR)$(BINDIR)/$$f; done
@@ -117,6 +122,10 @@ uninstall:
 	rm -f $(DESTDIR)$(INCDIR)/cspipe.h $(DESTDIR)$(PCDIR)/cspipe.pc
 	rm -rf $(DESTDIR)$(SHAREDIR)
 	for f in man/man*/*.[0-9]; do rm -f $(DESTDIR)$(MANDIR)/$${f#man/}; done
+	for f in man/man3/*.3; do \
+		for n in $$(sed -n 's/^\.Nm \([a-z_0-9]*\).*/\1/p' $$f); do \
+			rm -f $(DESTDIR)$(MANDIR)/man3/$$n.3; \
+		done; done
 
 clean:
 	rm -rf build

@@ -88,7 +88,7 @@ csp_parse_count(const char *s, long long min, long long max, long long *v)
 	long long n = strtonum(s, min, max, &errstr);
 
 	if (errstr != NULL) {
-		errno = errno == ERANGE ? ERANGE : EINVAL;
+		errno = EINVAL;
 		return -1;
 	}
 	*v = n;
