@@ -135,6 +135,10 @@ typedef struct csp_leak {
 
 ssize_t csp_descendants(pid_t root, csp_leak *out, size_t max);
 
+/* tree.c: a whole tree stopped, setsid() escapers included */
+int csp_subreaper(void);
+ssize_t csp_stop_tree(int sig, int64_t grace_ms);
+
 /* rd.c: records in, newline- or NUL-terminated, of any length, read in bulk */
 struct csp_wr;
 typedef struct csp_rd {
@@ -173,6 +177,22 @@ int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
 /* The patterns as calls: each command is a thin shell over one of these. */
 int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
+#define CSP_TEE_STRICT 1      /* a command that stops taking input stops them all */
+#define CSP_TEE_TAG 2         /* each output record starts with its command and a tab */
+typedef struct csp_tee_cmd {
+	const char *cmd;          /* run as sh -c cmd */
+	int status;               /* exit code or 128+signal once reaped; -1 if never run */
+	int early;                /* it stopped taking input before the input ended */
+} csp_tee_cmd;
+int csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
+            const csp_done *done);
+/* cmdpipe.c: sh -c CMD in a process group of its own, stdin and stdout on pipes */
+int csp_cmdpipe(csp_proc *p, const char *cmd, int *to, int *from);
+int csp_repeat(csp_rd *in, csp_wr *out, char *const vals[], size_t n,
+               const csp_done *done);
+int csp_repeat_fn(csp_wr *out, char *const argv[], int delim, const csp_done *done);
+int csp_rand(csp_wr *out, long long n, int64_t lo, int64_t hi, int delim,
+             const csp_done *done);
 
 /* duration.c: "250ms", "1.5s", "2m", "1h"; a bare number is seconds */
 int csp_parse_duration(const char *s, int64_t *ms);

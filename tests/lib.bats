@@ -91,6 +91,10 @@ libtest() {
 	assert_output "$(printf '%s\n' "from the parent" "from the child")"
 }
 
+@test "a subreaper stops its whole tree: setsid escapers, double forks, stopped ones" {
+	libtest stop-tree
+}
+
 @test "durations: 250ms, 1.5s, 2m, 1h, bare seconds; bad ones rejected" {
 	libtest duration
 }

@@ -574,6 +574,28 @@ t_stop_group(void)
 	return 0;
 }
 
+/* A subreaper stops its whole tree: setsid() escapers, double forks, stopped ones. */
+static int
+t_stop_tree(void)
+{
+	char *argv[] = { "sh", "-c",
+	    "setsid sleep 60 & (sleep 60 &) ; trap '' TERM; sleep 60 & kill -STOP $!; sleep 60", NULL };
+	csp_proc p;
+	ssize_t n;
+
+	CHECK(csp_subreaper() == 0, "subreaper");
+	CHECK(csp_spawn(&p, argv, NULL, 0) == 0, "spawn");
+	usleep(300000);
+	CHECK(csp_descendants(getpid(), NULL, 0) == 5, "%zd descendants, want 5",
+	    csp_descendants(getpid(), NULL, 0));
+	n = csp_stop_tree(SIGTERM, 200);
+	CHECK(n == 5, "stopped %zd, want 5", n);
+	CHECK(csp_descendants(getpid(), NULL, 0) == 0, "some are left");
+	CHECK(csp_stop_tree(SIGTERM, 200) == 0, "nothing left to stop");
+	printf("stopped 5, nothing left\n");
+	return 0;
+}
+
 static int
 t_duration(void)
 {
@@ -629,6 +651,8 @@ main(int argc, char *argv[])
 		return t_spawn_errors();
 	if (strcmp(t, "stop-group") == 0)
 		return t_stop_group();
+	if (strcmp(t, "stop-tree") == 0)
+		return t_stop_tree();
 	if (strcmp(t, "print") == 0)
 		return t_print();
 	if (strcmp(t, "duration") == 0)
