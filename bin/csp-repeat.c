@@ -1,0 +1,82 @@
+/* csp-repeat: the values, the input, or a command's output, as records, forever. */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cspipe.h"
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: csp-repeat [-0] [--done fd|fifo] [value ...]\n"
+	    "       csp-repeat [-0] [--done fd|fifo] -c command\n");
+	exit(status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "command", required_argument, NULL, 'c' },
+		{ "null", no_argument, NULL, '0' },
+		{ "done", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	csp_done ext, done;
+	const csp_done *parent = NULL;
+	char *command = NULL;
+	int ch, delim = '\n', r;
+	csp_rd in;
+	csp_wr out;
+
+	/* "+": the first value ends the options, so a value may start with '-'. */
+	while ((ch = getopt_long(argc, argv, "+0c:d:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case '0':
+			delim = '\0';
+			break;
+		case 'c':
+			command = optarg;
+			break;
+		case 'd':
+			if (csp_done_open(&ext, optarg) == -1)
+				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+			parent = &ext;
+			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("csp-repeat %s\n", CSP_VERSION);
+			return 0;
+		default:
+			usage(CSP_EXIT_USAGE);
+		}
+	}
+	if (command != NULL && optind < argc)
+		errx(CSP_EXIT_USAGE, "-c: no values with a command");
+
+	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
+	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
+		err(CSP_EXIT_SYS, "setting up");
+	if (command != NULL)
+		r = csp_repeat_fn(&out, (char *[]){ "sh", "-c", command, NULL }, delim, &done);
+	else
+		r = csp_repeat(&in, &out, argv + optind, (size_t)(argc - optind), &done);
+	if (csp_signalled())
+		return CSP_EXIT_SIGNAL + csp_signalled();
+	if (r == -1 && (errno == ECANCELED || errno == EPIPE))
+		return 0;  /* --done, or our reader went away: a clean, quiet stop */
+	if (r > 0 && errno != 0)
+		err(CSP_EXIT_FAIL, "-c: %s: cannot run", command);
+	if (r > 0)  /* 128+N: killed by signal N */
+		errx(CSP_EXIT_FAIL, "-c: %s: failed with status %d", command, r);
+	if (r == -1)
+		err(CSP_EXIT_SYS, "repeating");
+	return 0;
+}
