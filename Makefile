@@ -85,13 +85,18 @@ demo: build/.deps
 	$(MAKE) all
 	B=$(B) sh scripts/demo
 
+# The references the figures are measured against (never dependencies of cspipe).
+BENCH_REFS = parallel execline time golang-go
+
 bench: build/.deps
+	CSP_DEPS_EXTRA="$(BENCH_REFS)" sh scripts/deps
 	$(MAKE) all
 	B=$(B) sh scripts/bench/run
+	B=$(B) sh scripts/bench/commands
 
 lint: build/.deps
 	mandoc -Tlint -W warning man/man*/*.[0-9]
-	shellcheck -s sh scripts/check scripts/demo scripts/deps scripts/bench/run .ci/run
+	shellcheck -s sh scripts/check scripts/demo scripts/deps scripts/bench/run scripts/bench/commands .ci/run
 # bats runs each test in a subshell, and its scripts quote $$ for sh -c on purpose
 	shellcheck -s bash -e SC2016,SC2030,SC2031 tests/*.bats tests/*.bash tests/helpers/*.bash
 
