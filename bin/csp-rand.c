@@ -56,7 +56,7 @@ main(int argc, char *argv[])
 	const csp_done *parent = NULL;
 	long long n = -1;
 	int64_t lo = 0, hi = INT64_MAX;  /* Go's rand.Int(): non-negative, 63 bits */
-	int ch, delim = '\n', r;
+	int ch, delim = '\n', r, e;
 	csp_wr out;
 
 	while ((ch = getopt_long(argc, argv, "0d:n:r:hV", longopts, NULL)) != -1) {
@@ -92,6 +92,10 @@ main(int argc, char *argv[])
 	    csp_wr_init(&out, STDOUT_FILENO) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	r = csp_rand(&out, n, lo, hi, delim, &done);
+	e = errno;
+	csp_wr_free(&out);
+	csp_done_free(&done);
+	errno = e;
 	if (csp_signalled())
 		return CSP_EXIT_SIGNAL + csp_signalled();
 	if (r == -1 && (errno == ECANCELED || errno == EPIPE))

@@ -31,7 +31,7 @@ main(int argc, char *argv[])
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	char *command = NULL;
-	int ch, delim = '\n', r;
+	int ch, delim = '\n', r, e;
 	csp_rd in;
 	csp_wr out;
 
@@ -68,6 +68,11 @@ main(int argc, char *argv[])
 		r = csp_repeat_fn(&out, (char *[]){ "sh", "-c", command, NULL }, delim, &done);
 	else
 		r = csp_repeat(&in, &out, argv + optind, (size_t)(argc - optind), &done);
+	e = errno;
+	csp_rd_free(&in);
+	csp_wr_free(&out);
+	csp_done_free(&done);
+	errno = e;
 	if (csp_signalled())
 		return CSP_EXIT_SIGNAL + csp_signalled();
 	if (r == -1 && (errno == ECANCELED || errno == EPIPE))

@@ -177,6 +177,28 @@ int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
 /* The patterns as calls: each command is a thin shell over one of these. */
 int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
+/* timeout.c: Go's context.WithTimeout over a command and its whole tree */
+#define CSP_TIMEOUT_FOREGROUND 1  /* the command stays in our process group */
+typedef struct csp_timeout_cmd {
+	char *const *argv;        /* run with execvp; it keeps every descriptor */
+	int sig;                  /* sent to it (its group) at the deadline; 0 sends none */
+	int64_t kill_after;       /* then SIGKILL this many ms later; 0 never */
+	int64_t grace;            /* for what it left running: sig, this long, SIGKILL */
+	int flags;
+	void (*notify)(int sig, void *arg);  /* told of each signal before it is sent */
+	void *arg;
+	int status;               /* its exit code or 128+signal, once reaped */
+	int cause;                /* 0 it ended first, ETIMEDOUT deadline, ECANCELED done */
+} csp_timeout_cmd;
+int csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done);
+/* race.c: the or-channel over commands: the first to finish wins, the rest are stopped */
+#define CSP_RACE_SUCCESS 1        /* only a command that exits 0 wins */
+typedef struct csp_race_cmd {
+	const char *cmd;          /* run as sh -c cmd, CSP_REPLICA set to its index */
+	int status;               /* exit code or 128+signal if it finished; -1 if stopped */
+} csp_race_cmd;
+int csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
+             const csp_done *done);
 #define CSP_TEE_STRICT 1      /* a command that stops taking input stops them all */
 #define CSP_TEE_TAG 2         /* each output record starts with its command and a tab */
 typedef struct csp_tee_cmd {

@@ -1,0 +1,101 @@
+/* csp-race: run commands at once; the first to finish wins, the rest are stopped. */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cspipe.h"
+
+#define RACE_GRACE_MS 500         /* between SIGTERM and SIGKILL for the losers */
+#define RACE_MAX 1024             /* commands or replicas at most */
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout, "usage: csp-race [--success] [-g grace] "
+	    "[--done fd|fifo] command ...\n"
+	    "       csp-race [--success] [-g grace] [--done fd|fifo] -n count command\n");
+	exit(status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "replicas", required_argument, NULL, 'n' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "success", no_argument, NULL, 's' },
+		{ "done", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	csp_done ext, done;
+	const csp_done *parent = NULL;
+	csp_race_cmd *cmds;
+	long long replicas = 0;
+	int64_t grace = RACE_GRACE_MS;
+	int ch, flags = 0, n, i, r;
+	csp_wr out;
+
+	while ((ch = getopt_long(argc, argv, "g:n:shV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'g':
+			if (csp_parse_duration(optarg, &grace) == -1)
+				errx(CSP_EXIT_USAGE, "-g: invalid duration: %s", optarg);
+			break;
+		case 'n':
+			if (csp_parse_count(optarg, 1, RACE_MAX, &replicas) == -1)
+				errx(CSP_EXIT_USAGE, "-n: invalid count (1 to %d): %s", RACE_MAX, optarg);
+			break;
+		case 's':
+			flags |= CSP_RACE_SUCCESS;
+			break;
+		case 'd':
+			if (csp_done_open(&ext, optarg) == -1)
+				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+			parent = &ext;
+			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("csp-race %s\n", CSP_VERSION);
+			return 0;
+		default:
+			usage(CSP_EXIT_USAGE);
+		}
+	}
+	n = argc - optind;
+	if (n == 0)
+		usage(CSP_EXIT_USAGE);
+	if (replicas > 0 && n != 1)
+		errx(CSP_EXIT_USAGE, "-n: takes one command, not %d", n);
+	if (n > RACE_MAX)
+		errx(CSP_EXIT_USAGE, "at most %d commands", RACE_MAX);
+	if (replicas > 0)
+		n = (int)replicas;
+	if ((cmds = calloc((size_t)n, sizeof(*cmds))) == NULL)
+		err(CSP_EXIT_SYS, "setting up");
+	for (i = 0; i < n; i++)
+		cmds[i].cmd = argv[replicas > 0 ? optind : optind + i];
+
+	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
+	    csp_wr_init(&out, STDOUT_FILENO) == -1)
+		err(CSP_EXIT_SYS, "setting up");
+	r = csp_race(&out, cmds, n, flags, grace, &done);
+	if (csp_signalled())
+		return CSP_EXIT_SIGNAL + csp_signalled();
+	if (r == -1 && (errno == ECANCELED || errno == EPIPE))
+		return 0;  /* --done, or our reader went away: a clean stop */
+	if (r == -1 && (errno == ENOENT || errno == EACCES || errno == ENOEXEC))
+		err(errno == ENOENT ? CSP_EXIT_NOTFOUND : CSP_EXIT_NOEXEC, "sh");
+	if (r == -1)
+		err(CSP_EXIT_SYS, "race");
+	r = cmds[r].status;
+	csp_wr_free(&out);
+	csp_done_free(&done);
+	free(cmds);
+	return r;
+}
