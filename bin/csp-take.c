@@ -28,7 +28,7 @@ main(int argc, char *argv[])
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	long long n;
-	int ch, delim = '\n', r;
+	int ch, delim = '\n', r, e;
 	csp_rd in;
 	csp_wr out;
 
@@ -60,7 +60,11 @@ main(int argc, char *argv[])
 	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	r = csp_take(&in, &out, n, &done);
+	e = errno;
 	close(STDIN_FILENO);  /* upstream gets EPIPE and stops */
+	csp_rd_free(&in);  /* freed, or the sanitizer's leak check fails every test */
+	csp_wr_free(&out);
+	errno = e;
 	if (csp_signalled())
 		return CSP_EXIT_SIGNAL + csp_signalled();
 	if (r == -1 && errno == ECANCELED)
