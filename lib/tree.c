@@ -29,6 +29,21 @@ reap_any(void)
 		;
 }
 
+/*
+ * A descendant whose parent died was reparented to us, the subreaper, before
+ * that parent could be reaped: so every living descendant has an ancestor
+ * among our children, and no child at all means no descendant at all.
+ */
+static int
+has_children(void)
+{
+	siginfo_t si;
+
+	reap_any();
+	si.si_pid = 0;
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0 || errno != ECHILD;
+}
+
 /* Signal every descendant; returns how many there were. */
 static ssize_t
 signal_tree(csp_leak *v, int sig)
@@ -80,6 +95,10 @@ csp_stop_tree(int sig, int64_t grace_ms)
 
 	if (v == NULL)
 		return -1;
+	if (!has_children()) {
+		free(v);
+		return 0;  /* no child, so no descendant: skip reading /proc */
+	}
 	first = signal_tree(v, sig);
 	n = first > 0 ? settle(v, csp_after(grace_ms)) : first;
 	for (tries = 0; n > 0 && tries < 50; tries++) {
