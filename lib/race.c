@@ -39,7 +39,7 @@ close_fd(int *fd)
 static int
 start(struct runner *r, const char *cmd, int index, int null)
 {
-	char *argv[] = { "sh", "-c", (char *)cmd, NULL }, val[16];
+	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL }, val[16];
 	int out[2], fds[3] = { null, -1, -1 }, e;
 
 	if (csp__pipe(out, 0) == -1)
