@@ -26,19 +26,17 @@ draw(struct draws *d)
 }
 
 /*
- * Uniform on 0..span inclusive, without modulo bias: below 2^32 the
- * library's own bounded call; above, 64-bit draws less than floor (2^64 mod
- * (span+1)) are thrown away, so every result has as many draws behind it.
+ * Uniform on 0..span inclusive, without modulo bias: draws less than floor
+ * (2^64 mod (span+1)) are thrown away, so every result has as many draws
+ * behind it. This is arc4random_uniform's method on 64-bit words from the
+ * pool: libbsd's arc4random() makes a getpid() call each time, a system call
+ * per record.
  */
 static uint64_t
 uniform(struct draws *d, uint64_t span, uint64_t floor)
 {
 	uint64_t v;
 
-	if (span < UINT32_MAX)
-		return arc4random_uniform((uint32_t)span + 1);
-	if (span == UINT32_MAX)
-		return arc4random();
 	if (span == UINT64_MAX)
 		return draw(d);
 	do
@@ -47,24 +45,42 @@ uniform(struct draws *d, uint64_t span, uint64_t floor)
 	return v % (span + 1);
 }
 
-/* v in decimal and the terminator, at dst; returns the length. */
+/* How many decimal digits u has. */
+static size_t
+digits(uint64_t u)
+{
+	uint64_t p = 10;
+	size_t n = 1;
+
+	while (n < 20 && u >= p) {
+		n++;
+		p *= 10;
+	}
+	return n;
+}
+
+/* v in decimal and the terminator, written in place at dst; returns the length. */
 static size_t
 format(char *dst, int64_t v, int delim)
 {
-	char tmp[NUM_MAX], *p = tmp + sizeof(tmp);
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	size_t n;
+	size_t len = (v < 0) + digits(u);
+	char *p = dst + len;
+	unsigned two;
 
-	*--p = (char)delim;
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
+	*p = (char)delim;
+	while (u >= 100) {  /* two digits per division */
+		two = (unsigned)(u % 100);
+		u /= 100;
+		*--p = (char)('0' + two % 10);
+		*--p = (char)('0' + two / 10);
+	}
+	*--p = (char)('0' + u % 10);
+	if (u >= 10)
+		*--p = (char)('0' + u / 10);
 	if (v < 0)
-		*--p = '-';
-	n = (size_t)(tmp + sizeof(tmp) - p);
-	memcpy(dst, p, n);
-	return n;
+		dst[0] = '-';
+	return len + 1;
 }
 
 /*
