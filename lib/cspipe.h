@@ -177,6 +177,15 @@ int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
 /* The patterns as calls: each command is a thin shell over one of these. */
 int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
+/* group.c: Go's errgroup: the first failure stops the rest; a limit on how many run */
+typedef struct csp_group_cmd {
+	const char *cmd;          /* run as sh -c cmd */
+	int status;               /* exit code or 128+signal once reaped; -1 if never run */
+	int err;                  /* errno when it could not be started, else 0 */
+	int stopped;              /* the group stopped it: another failed, or done fired */
+} csp_group_cmd;
+int csp_group(csp_group_cmd *cmds, int n, int limit, int64_t grace_ms, int *failed,
+              const csp_done *done);
 /* timeout.c: Go's context.WithTimeout over a command and its whole tree */
 #define CSP_TIMEOUT_FOREGROUND 1  /* the command stays in our process group */
 typedef struct csp_timeout_cmd {
