@@ -186,6 +186,20 @@ typedef struct csp_group_cmd {
 } csp_group_cmd;
 int csp_group(csp_group_cmd *cmds, int n, int limit, int64_t grace_ms, int *failed,
               const csp_done *done);
+/* heartbeat.c: a command's output passed on, with pulses that never block it */
+#define CSP_HEARTBEAT_PER_RECORD 1  /* a pulse for every record, too */
+typedef struct csp_heartbeat_cmd {
+	char *const *argv;        /* exec'd as it is */
+	int64_t interval_ms;      /* a pulse this often; 0: none */
+	int64_t timeout_ms;       /* no record for this long is unhealthy; 0: never */
+	int64_t grace_ms;         /* between SIGTERM and SIGKILL when it is stopped */
+	int fd;                   /* where pulses go */
+	int flags;                /* CSP_HEARTBEAT_* */
+	int status;               /* exit code or 128+signal once reaped; -1 before */
+	long long pulses;         /* pulses written */
+	long long dropped;        /* pulses dropped: fd full, or its reader gone */
+} csp_heartbeat_cmd;
+int csp_heartbeat(csp_heartbeat_cmd *hb, csp_wr *out, int delim, const csp_done *done);
 /* timeout.c: Go's context.WithTimeout over a command and its whole tree */
 #define CSP_TIMEOUT_FOREGROUND 1  /* the command stays in our process group */
 typedef struct csp_timeout_cmd {
