@@ -1,0 +1,153 @@
+/* csp-heartbeat: run a command, pass its output on, pulse beside it; no progress is unhealthy. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cspipe.h"
+
+#define GRACE_MS 1000             /* between SIGTERM and SIGKILL, unless -g says */
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: csp-heartbeat -i interval [-t timeout] [-g grace] [--fd n] [--per-record]\n"
+	    "                     [-0] [--done fd|fifo] [--] command [arg ...]\n");
+	exit(status);
+}
+
+static int64_t
+duration(const char *opt, const char *s)
+{
+	int64_t ms;
+
+	if (csp_parse_duration(s, &ms) == -1)
+		errx(CSP_EXIT_USAGE, "%s: invalid duration: %s", opt, s);
+	return ms;
+}
+
+static int64_t
+positive(const char *opt, const char *s)
+{
+	int64_t ms = duration(opt, s);
+
+	if (ms <= 0)
+		errx(CSP_EXIT_USAGE, "%s: must be at least 1ms: %s", opt, s);
+	return ms;
+}
+
+/* The exit status, and a line when it was unhealthy or could not start. */
+static int
+finish(int r, const csp_heartbeat_cmd *hb, const char *timeout)
+{
+	if (csp_signalled())
+		return CSP_EXIT_SIGNAL + csp_signalled();
+	if (r == 0)
+		return hb->status;
+	if (errno == ECANCELED)
+		return 0;  /* --done: a clean stop */
+	if (errno == EPIPE)
+		return 0;  /* our reader went away: stop quietly */
+	if (errno == ETIMEDOUT) {
+		warnx("unhealthy: no record in %s; stopped: %s", timeout, hb->argv[0]);
+		return CSP_EXIT_TIMEOUT;
+	}
+	if (errno == ENOENT)
+		err(CSP_EXIT_NOTFOUND, "%s", hb->argv[0]);
+	if (errno == EACCES || errno == ENOEXEC || errno == EPERM || errno == EISDIR)
+		err(CSP_EXIT_NOEXEC, "%s", hb->argv[0]);
+	err(CSP_EXIT_SYS, "heartbeat");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "fd", required_argument, NULL, 'f' },
+		{ "per-record", no_argument, NULL, 'r' },
+		{ "null", no_argument, NULL, '0' },
+		{ "done", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	csp_heartbeat_cmd hb = { 0 };
+	csp_done ext, done;
+	const csp_done *parent = NULL;
+	const char *timeout = NULL;
+	long long fd = STDERR_FILENO;
+	int ch, delim = '\n', r, e, flags;
+	csp_wr out;
+
+	hb.grace_ms = GRACE_MS;
+	/* '+': options end at the command, whose own options are its own. */
+	while ((ch = getopt_long(argc, argv, "+0i:t:g:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case '0':
+			delim = '\0';
+			break;
+		case 'i':
+			hb.interval_ms = positive("-i", optarg);
+			break;
+		case 't':
+			hb.timeout_ms = positive("-t", optarg);
+			timeout = optarg;
+			break;
+		case 'g':
+			hb.grace_ms = duration("-g", optarg);
+			break;
+		case 'f':
+			if (csp_parse_count(optarg, 0, INT_MAX, &fd) == -1)
+				errx(CSP_EXIT_USAGE, "--fd: invalid descriptor: %s", optarg);
+			break;
+		case 'r':
+			hb.flags |= CSP_HEARTBEAT_PER_RECORD;
+			break;
+		case 'd':
+			if (csp_done_open(&ext, optarg) == -1)
+				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+			parent = &ext;
+			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("csp-heartbeat %s\n", CSP_VERSION);
+			return 0;
+		default:
+			usage(CSP_EXIT_USAGE);
+		}
+	}
+	if (hb.interval_ms == 0 && !(hb.flags & CSP_HEARTBEAT_PER_RECORD))
+		errx(CSP_EXIT_USAGE, "-i: an interval is needed (or --per-record)");
+	if (optind == argc)
+		errx(CSP_EXIT_USAGE, "a command is needed");
+	if ((flags = fcntl((int)fd, F_GETFL)) == -1 || (flags & O_ACCMODE) == O_RDONLY)
+		errx(CSP_EXIT_USAGE, "--fd: %lld: not open for writing", fd);
+	if (fd == STDOUT_FILENO)
+		errx(CSP_EXIT_USAGE, "--fd: 1 is where the command's output goes");
+	hb.fd = (int)fd;
+	hb.argv = argv + optind;
+
+	/* Orphans come to us, so what the command leaves behind, setsid() or not, is stopped too. */
+	if (csp_subreaper() == -1 || csp_done_make(&done, parent) == -1 ||
+	    csp_cancel_on_signals(&done) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
+		err(CSP_EXIT_SYS, "setting up");
+	r = csp_heartbeat(&hb, &out, delim, &done);
+	e = errno;
+	if (csp_stop_tree(SIGTERM, hb.grace_ms) == -1)
+		warn("stopping what the command left behind");
+	csp_wr_free(&out);
+	csp_done_free(&done);
+	errno = e;
+	return finish(r, &hb, timeout);
+}
