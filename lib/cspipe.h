@@ -177,6 +177,14 @@ int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
 /* The patterns as calls: each command is a thin shell over one of these. */
 int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
+/* ratelimit.c: token buckets over records; several limits at once */
+typedef struct csp_rate {
+	double per_sec;           /* tokens a second */
+	long long burst;          /* tokens the bucket holds; 0: the call's burst */
+} csp_rate;
+int csp_parse_rate(const char *s, csp_rate *r);
+int csp_ratelimit(csp_rd *in, csp_wr *out, const csp_rate *rates, int n, long long burst,
+                  const csp_done *done);
 /* group.c: Go's errgroup: the first failure stops the rest; a limit on how many run */
 typedef struct csp_group_cmd {
 	const char *cmd;          /* run as sh -c cmd */
