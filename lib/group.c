@@ -15,11 +15,13 @@
 #include "impl.h"
 
 #define GROUP_NOPIDFD_MS 10       /* how often to look when a pidfd cannot be had */
+#define REAP_EVERY_MS 1000        /* a subreaper's adopted orphans are reaped this often */
 
 struct group {
 	csp_group_cmd *cmds;
 	csp_proc *procs;
 	int *run;                 /* indices of the commands running */
+	pid_t *pids;              /* their pids, for telling adopted orphans from them */
 	int nrun;
 	struct pollfd *pfd;       /* the done's, then one per running command */
 	int nd;                   /* how many of pfd are the done's */
@@ -160,8 +162,9 @@ int
 csp_group(csp_group_cmd *cmds, int n, int limit, int64_t grace_ms, int *failed,
           const csp_done *done)
 {
-	struct group g = { cmds, NULL, NULL, 0, NULL, 0 };
-	int i, next = 0, devnull, ret = -1, err, fired, f;
+	struct group g = { cmds, NULL, NULL, NULL, 0, NULL, 0 };
+	int i, k, next = 0, devnull, ret = -1, err, fired, f;
+	int64_t reap_at = csp_after(REAP_EVERY_MS);
 
 	*failed = -1;
 	for (i = 0; i < n; i++) {
@@ -175,8 +178,9 @@ csp_group(csp_group_cmd *cmds, int n, int limit, int64_t grace_ms, int *failed,
 		return -1;
 	g.procs = calloc((size_t)n + 1, sizeof(*g.procs));
 	g.run = calloc((size_t)limit + 1, sizeof(*g.run));
+	g.pids = calloc((size_t)limit + 1, sizeof(*g.pids));
 	g.pfd = calloc((size_t)limit + CSP_DONE_DEPTH, sizeof(*g.pfd));
-	if (g.procs == NULL || g.run == NULL || g.pfd == NULL)
+	if (g.procs == NULL || g.run == NULL || g.pids == NULL || g.pfd == NULL)
 		goto out;
 	if (done != NULL && csp_done_err((csp_done *)done) != 0) {
 		errno = ECANCELED;
@@ -190,7 +194,7 @@ csp_group(csp_group_cmd *cmds, int n, int limit, int64_t grace_ms, int *failed,
 		}
 		if (*failed != -1 || g.nrun == 0)
 			break;
-		if ((fired = wait_any(&g, done, CSP_FOREVER)) == -1)
+		if ((fired = wait_any(&g, done, reap_at)) == -1)
 			goto fail;
 		if (fired) {
 			errno = ECANCELED;
@@ -203,6 +207,12 @@ csp_group(csp_group_cmd *cmds, int n, int limit, int64_t grace_ms, int *failed,
 		}
 		if (f != -1)
 			*failed = f;
+		if (csp_now() >= reap_at) {
+			for (k = 0; k < g.nrun; k++)
+				g.pids[k] = g.procs[g.run[k]].pid;
+			csp__reap_orphans(g.pids, g.nrun);
+			reap_at = csp_after(REAP_EVERY_MS);
+		}
 	}
 	if (stop_running(&g, grace_ms) == -1)
 		goto out;
@@ -217,6 +227,7 @@ out:
 	close(devnull);
 	free(g.procs);
 	free(g.run);
+	free(g.pids);
 	free(g.pfd);
 	errno = err;
 	return ret;

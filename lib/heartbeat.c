@@ -18,6 +18,7 @@
 #include "impl.h"
 
 #define PULSE_LINE 64             /* "record 123456789 12345.678\n" fits */
+#define REAP_EVERY_MS 1000        /* a subreaper's adopted orphans are reaped this often */
 
 /* Pulses go out in writes of at most PIPE_BUF: never interleaved with another writer. */
 struct pulser {
@@ -184,6 +185,41 @@ record_pulses(struct pulser *pl, const char *p, const char *end, int delim,
 		pulse(pl, buf, len, in);
 }
 
+/*
+ * Wait for the command's output until idle passes (ETIMEDOUT); a subreaper
+ * reaps the orphans it adopted once a second meanwhile.
+ */
+static int
+wait_output(int fd, const csp_done *done, int64_t idle, const pid_t *mine, int n)
+{
+	int64_t slice;
+
+	for (;;) {
+		slice = csp__min_deadline(idle, csp_after(REAP_EVERY_MS));
+		if (csp_wait_fd(fd, POLLIN, done, slice) == 0)
+			return 0;
+		if (errno != ETIMEDOUT || slice == idle)
+			return -1;
+		csp__reap_orphans(mine, n);
+	}
+}
+
+/* The same for the command's exit, once its output is over. */
+static int
+wait_exit(csp_proc *p, const csp_done *done, int64_t idle, const pid_t *mine, int n)
+{
+	int64_t slice;
+
+	for (;;) {
+		slice = csp__min_deadline(idle, csp_after(REAP_EVERY_MS));
+		if (csp_proc_wait(p, done, slice) != -1)
+			return p->status;
+		if (errno != ETIMEDOUT || slice == idle)
+			return -1;
+		csp__reap_orphans(mine, n);
+	}
+}
+
 static int
 readable(int fd)
 {
@@ -212,6 +248,7 @@ csp_heartbeat(csp_heartbeat_cmd *hb, csp_wr *out, int delim, const csp_done *don
 	csp_rd in = { 0 };
 	int fds[3] = { -1, -1, -1 }, p[2], ret = -1, saved;
 	int64_t idle = CSP_FOREVER;
+	pid_t mine[2];
 	long long seq = 0;
 	char *cut;
 	ssize_t n;
@@ -237,6 +274,8 @@ csp_heartbeat(csp_heartbeat_cmd *hb, csp_wr *out, int delim, const csp_done *don
 		goto out;
 	}
 	close(p[1]);
+	mine[0] = cmd.pid;
+	mine[1] = ticker.pid;
 	if (csp_rd_init(&in, p[0], delim) == -1) {
 		close(p[0]);
 		goto fail;
@@ -248,7 +287,7 @@ csp_heartbeat(csp_heartbeat_cmd *hb, csp_wr *out, int delim, const csp_done *don
 		/* Before waiting on the command, what it sent goes out. */
 		if (out->len > 0 && !readable(in.fd) && put(out, NULL, 0, &idle, done) == -1)
 			goto fail;
-		if (idle != CSP_FOREVER && csp_wait_fd(in.fd, POLLIN, done, idle) == -1)
+		if (wait_output(in.fd, done, idle, mine, 2) == -1)
 			goto fail;
 		if ((n = csp_rd_fill(&in, done)) == -1)
 			goto fail;
@@ -284,7 +323,7 @@ csp_heartbeat(csp_heartbeat_cmd *hb, csp_wr *out, int delim, const csp_done *don
 	if (put(out, NULL, 0, &idle, done) == -1)
 		goto fail;
 	/* Its output is over, but it may still hang: the same deadline holds. */
-	if ((hb->status = csp_proc_wait(&cmd, done, idle)) == -1)
+	if ((hb->status = wait_exit(&cmd, done, idle, mine, 2)) == -1)
 		goto fail;
 	ret = 0;
 	goto out;

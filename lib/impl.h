@@ -29,5 +29,6 @@ int csp__status(int wstatus);
 void csp__child_start(pid_t parent, const int *keep, int nkeep, const char *name,
                       int close);
 int csp__pidfd(pid_t pid);
+void csp__reap_orphans(const pid_t *mine, int n);
 
 #endif

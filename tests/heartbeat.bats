@@ -73,6 +73,12 @@ load common
 	assert_failure 124
 }
 
+@test "csp-heartbeat reaps the orphans it adopts while the command runs: no zombies pile up" {
+	leakfree csp-heartbeat -i 10s -- sh -c '(sleep 0.1 &); (sleep 0.1 &); sleep 2.5; ! ps -o stat= --ppid $PPID | grep Z'
+	assert_success
+	assert_output ""
+}
+
 @test "csp-heartbeat --per-record gives one pulse per record" {
 	cd "$BATS_TEST_TMPDIR"
 	leakfree sh -c 'csp-heartbeat --per-record --fd 3 -- seq 5 3>pulses'
