@@ -50,6 +50,14 @@ load common
 	assert_output "$(printf '200000\nheartbeat: 0')"
 }
 
+@test "csp-heartbeat: a pulse reader that goes away stops the pulses, not the work" {
+	leakfree bash -c '
+		csp-heartbeat -i 10ms --per-record --fd 3 -- sh -c "sleep 0.3; seq 3" 3> >(head -1 >/dev/null)
+		echo "heartbeat: $?"
+	'
+	assert_output "$(seq 3; echo 'heartbeat: 0')"
+}
+
 @test "csp-heartbeat -t: no record for the timeout is unhealthy: 124, and the command is gone" {
 	leakfree timeout 30 csp-heartbeat -i 100ms -t 300ms -- sh -c 'echo a; sleep 60'
 	assert_failure 124
