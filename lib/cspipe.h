@@ -177,6 +177,25 @@ int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
 /* The patterns as calls: each command is a thin shell over one of these. */
 int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
+/* src.c: a stream to read: a file, a FIFO, stdin ("-"), or a command's output */
+#define CSP_SRC_CMD 1         /* the name is a command, run as sh -c name */
+typedef struct csp_src {
+	const char *name;         /* as given, not copied */
+	int flags;                /* CSP_SRC_* */
+	csp_rd rd;                /* rd.fd is -1 once closed */
+	csp_proc proc;            /* a command's; pid -1 for a file */
+	int err;                  /* errno of a failed open or read, or 0 */
+} csp_src;
+typedef void csp_src_fn(const csp_src *s, void *arg);
+int csp_src_open(csp_src *s, const char *name, int flags, int delim);
+int csp_src_close(csp_src *s, const csp_done *done, int64_t deadline);
+int csp_src_failed(const csp_src *s);
+void csp_src_stop(csp_src *s, int n);
+#define CSP_MERGE_TAG 1       /* each record starts with its source's name and a tab */
+int csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
+              void *arg, const csp_done *done);
+int csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
+               void *arg, const csp_done *done);
 /* ratelimit.c: token buckets over records; several limits at once */
 typedef struct csp_rate {
 	double per_sec;           /* tokens a second */

@@ -1,0 +1,130 @@
+/*
+ * src.c: a stream of records to read: a file, a FIFO, standard input, or
+ * the output of a shell command that runs while it is read.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "impl.h"
+
+#define STOP_GRACE_MS 1000  /* a cancelled command: SIGTERM, this long, SIGKILL */
+
+static int
+running(const csp_src *s)
+{
+	return s->proc.pid > 0 && s->proc.status == -1;
+}
+
+static void
+close_rd(csp_src *s)
+{
+	if (s->rd.fd != -1)
+		close(s->rd.fd);
+	s->rd.fd = -1;
+	csp_rd_free(&s->rd);
+}
+
+/* A file, "-" for standard input, a FIFO (opened without waiting for a writer). */
+static int
+open_file(const char *name)
+{
+	int fd, fl;
+
+	if (strcmp(name, "-") == 0)
+		return STDIN_FILENO;
+	if ((fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return -1;
+	/* Non-blocking only for the open: reads wait in poll anyway. */
+	if ((fl = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Open s on name: a path, or with CSP_SRC_CMD a command run as sh -c name
+ * whose standard output s reads and whose standard input is at end of file.
+ * On failure s->err holds errno and s->rd.fd is -1.
+ */
+int
+csp_src_open(csp_src *s, const char *name, int flags, int delim)
+{
+	int fd = -1, to = -1, e;
+
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->flags = flags;
+	s->rd.fd = -1;
+	s->proc.pid = -1;
+	s->proc.pidfd = -1;
+	s->proc.status = -1;
+	if (flags & CSP_SRC_CMD) {
+		if (csp_cmdpipe(&s->proc, name, &to, &fd) == -1)
+			goto fail;
+		close(to);  /* its stdin is never ours: it reads end of file */
+	} else if ((fd = open_file(name)) == -1) {
+		goto fail;
+	}
+	if (csp_rd_init(&s->rd, fd, delim) == -1) {
+		e = errno;
+		s->rd.fd = fd;
+		csp_src_stop(s, 1);
+		errno = e;
+		goto fail;
+	}
+	return 0;
+fail:
+	s->err = errno;
+	s->rd.fd = -1;
+	return -1;
+}
+
+/*
+ * Done with s: close what it reads and, for a command, wait until deadline
+ * for it to exit and reap it. -1 with ETIMEDOUT while it still runs (its
+ * proc.pidfd, if not -1, becomes readable when it exits), or ECANCELED.
+ */
+int
+csp_src_close(csp_src *s, const csp_done *done, int64_t deadline)
+{
+	close_rd(s);
+	if (running(s) && csp_proc_wait(&s->proc, done, deadline) == -1)
+		return -1;
+	return 0;
+}
+
+/* Did s fail: an open or read error, or a command that did not exit 0? */
+int
+csp_src_failed(const csp_src *s)
+{
+	return s->err != 0 || (s->proc.pid > 0 && s->proc.status > 0);
+}
+
+/*
+ * Cancel n sources: close what they read, then SIGTERM to every command's
+ * process group at once, a grace period shared by all, SIGKILL, and reap.
+ */
+void
+csp_src_stop(csp_src *s, int n)
+{
+	int saved = errno, i;
+	int64_t until = csp_after(STOP_GRACE_MS), left;
+
+	for (i = 0; i < n; i++) {
+		close_rd(&s[i]);
+		if (running(&s[i]))
+			kill(-s[i].proc.pid, SIGTERM);
+	}
+	for (i = 0; i < n; i++) {
+		if (!running(&s[i]))
+			continue;
+		left = until - csp_now();
+		csp_proc_stop(&s[i].proc, SIGTERM, left > 0 ? left : 0);
+	}
+	errno = saved;
+}
