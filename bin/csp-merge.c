@@ -1,0 +1,122 @@
+/* csp-merge: fan-in: the records of many files and commands, as they come, as one stream. */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cspipe.h"
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: csp-merge [-0t] [--done fd|fifo] source ...\n"
+	    "       source: file, - (standard input), or -c command\n");
+	exit(status);
+}
+
+/* A source that failed: why, on one line. */
+static void
+report(const csp_src *s, void *arg)
+{
+	(void)arg;
+	if (s->err != 0)
+		warnx("%s: %s", s->name, strerror(s->err));
+	else
+		warnx("%s: exit status %d", s->name, s->proc.status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "null", no_argument, NULL, '0' },
+		{ "command", required_argument, NULL, 'c' },
+		{ "tag", no_argument, NULL, 't' },
+		{ "done", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct { const char *name; int flags; } *arg;
+	csp_done ext, done;
+	const csp_done *parent = NULL;
+	int ch, delim = '\n', flags = 0, n = 0, nsrc = 0, bad = 0, stdin_seen = 0, i, r, e;
+	csp_src *srcs;
+	csp_wr out;
+
+	if ((arg = calloc((size_t)argc + 1, sizeof(*arg))) == NULL)
+		err(CSP_EXIT_SYS, "setting up");
+	/* "-" first in optstring: operands come back in order, among the -c options. */
+	while ((ch = getopt_long(argc, argv, "-0c:thV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 1:
+			arg[n].name = optarg;
+			arg[n++].flags = 0;
+			break;
+		case 'c':
+			arg[n].name = optarg;
+			arg[n++].flags = CSP_SRC_CMD;
+			break;
+		case '0':
+			delim = '\0';
+			break;
+		case 't':
+			flags |= CSP_MERGE_TAG;
+			break;
+		case 'd':
+			if (csp_done_open(&ext, optarg) == -1)
+				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+			parent = &ext;
+			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("csp-merge %s\n", CSP_VERSION);
+			return 0;
+		default:
+			usage(CSP_EXIT_USAGE);
+		}
+	}
+	for (; optind < argc; optind++) {  /* after "--" */
+		arg[n].name = argv[optind];
+		arg[n++].flags = 0;
+	}
+	if (n == 0)
+		errx(CSP_EXIT_USAGE, "no source: name a file, - or -c command");
+	for (i = 0; i < n; i++)
+		if (arg[i].flags == 0 && strcmp(arg[i].name, "-") == 0 && stdin_seen++)
+			errx(CSP_EXIT_USAGE, "-: standard input named twice");
+
+	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
+	    csp_wr_init(&out, STDOUT_FILENO) == -1 ||
+	    (srcs = calloc((size_t)n, sizeof(*srcs))) == NULL)
+		err(CSP_EXIT_SYS, "setting up");
+	/* A source that cannot be opened is named and skipped; the rest are merged. */
+	for (i = 0; i < n; i++) {
+		if (csp_src_open(&srcs[nsrc], arg[i].name, arg[i].flags, delim) == -1) {
+			report(&srcs[nsrc], NULL);
+			bad++;
+		} else {
+			nsrc++;
+		}
+	}
+	r = csp_merge(srcs, nsrc, &out, flags, report, NULL, &done);
+	e = errno;
+	csp_wr_free(&out);
+	free(srcs);
+	free(arg);
+	errno = e;
+	if (csp_signalled())
+		return CSP_EXIT_SIGNAL + csp_signalled();
+	if (r == -1 && errno == ECANCELED)
+		return 0;  /* --done: a clean stop */
+	if (r == -1 && errno == EPIPE)
+		return 0;  /* our reader went away: stop quietly */
+	if (r == -1)
+		err(CSP_EXIT_SYS, "merge");
+	return r + bad > 0 ? CSP_EXIT_FAIL : 0;
+}
