@@ -20,6 +20,27 @@ usage(int status)
 	exit(status);
 }
 
+/* The exit status: the winner's, or what stopped the race. */
+static int
+finish(int r, const csp_race_cmd *cmds)
+{
+	int e = errno;
+
+	if (csp_signalled())
+		return CSP_EXIT_SIGNAL + csp_signalled();
+	if (r == -1 && (e == ECANCELED || e == EPIPE))
+		return 0;  /* --done, or our reader went away: a clean stop */
+	if (r == -1 && (e == ENOENT || e == EACCES || e == ENOEXEC)) {
+		warn("/bin/sh");
+		return e == ENOENT ? CSP_EXIT_NOTFOUND : CSP_EXIT_NOEXEC;
+	}
+	if (r == -1) {
+		warn("race");
+		return CSP_EXIT_SYS;
+	}
+	return cmds[r].status;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -37,7 +58,7 @@ main(int argc, char *argv[])
 	csp_race_cmd *cmds;
 	long long replicas = 0;
 	int64_t grace = RACE_GRACE_MS;
-	int ch, flags = 0, n, i, r;
+	int ch, flags = 0, n, i, r, status;
 	csp_wr out;
 
 	while ((ch = getopt_long(argc, argv, "g:n:shV", longopts, NULL)) != -1) {
@@ -85,17 +106,9 @@ main(int argc, char *argv[])
 	    csp_wr_init(&out, STDOUT_FILENO) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	r = csp_race(&out, cmds, n, flags, grace, &done);
-	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
-	if (r == -1 && (errno == ECANCELED || errno == EPIPE))
-		return 0;  /* --done, or our reader went away: a clean stop */
-	if (r == -1 && (errno == ENOENT || errno == EACCES || errno == ENOEXEC))
-		err(errno == ENOENT ? CSP_EXIT_NOTFOUND : CSP_EXIT_NOEXEC, "sh");
-	if (r == -1)
-		err(CSP_EXIT_SYS, "race");
-	r = cmds[r].status;
+	status = finish(r, cmds);
 	csp_wr_free(&out);
 	csp_done_free(&done);
 	free(cmds);
-	return r;
+	return status;
 }
