@@ -177,24 +177,9 @@ int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
 /* The patterns as calls: each command is a thin shell over one of these. */
 int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
-/* supervise.c: the steward that heals: restarts its ward when it fails or goes quiet */
-enum { CSP_WARD_OK, CSP_WARD_EXIT, CSP_WARD_SIGNAL, CSP_WARD_SILENT, CSP_WARD_NOPULSE };
-typedef struct csp_ward {
-	char *const *argv;        /* exec'd directly, keeping our descriptors */
-	int delim;                /* its output's record terminator */
-	int64_t timeout;          /* ms without a sign of life that mean hung; -1: none */
-	int pulse_fd;             /* its fd for heartbeat bytes; -1: its output is the sign */
-	int64_t backoff, max_backoff, grace;  /* ms: first delay, cap; TERM to KILL */
-	long long max_restarts;   /* -1: no limit */
-	void (*on_restart)(const struct csp_ward *w, void *arg);  /* before each restart */
-	void *arg;
-	long long restarts;       /* out: restarts so far */
-	int why, status;          /* out: how the last run ended (CSP_WARD_*), its status */
-	char reason[64];          /* out: the same in words: "exited with status 3" */
-} csp_ward;
-int csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done);
-/* src.c: a stream to read: a file, a FIFO, stdin ("-"), or a command's output */
+/* src.c: a stream to read: a file, a FIFO, stdin, or a command's output */
 #define CSP_SRC_CMD 1         /* the name is a command, run as sh -c name */
+#define CSP_SRC_STDIN 2       /* read standard input; the name is only its label */
 typedef struct csp_src {
 	const char *name;         /* as given, not copied */
 	int flags;                /* CSP_SRC_* */
@@ -212,6 +197,22 @@ int csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
               void *arg, const csp_done *done);
 int csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
                void *arg, const csp_done *done);
+/* supervise.c: the steward that heals: restarts its ward when it fails or goes quiet */
+enum { CSP_WARD_OK, CSP_WARD_EXIT, CSP_WARD_SIGNAL, CSP_WARD_SILENT, CSP_WARD_NOPULSE };
+typedef struct csp_ward {
+	char *const *argv;        /* exec'd directly, keeping our descriptors */
+	int delim;                /* its output's record terminator */
+	int64_t timeout;          /* ms without a sign of life that mean hung; -1: none */
+	int pulse_fd;             /* its fd for heartbeat bytes; -1: its output is the sign */
+	int64_t backoff, max_backoff, grace;  /* ms: first delay, cap; TERM to KILL */
+	long long max_restarts;   /* -1: no limit */
+	void (*on_restart)(const struct csp_ward *w, void *arg);  /* before each restart */
+	void *arg;
+	long long restarts;       /* out: restarts so far */
+	int why, status;          /* out: how the last run ended (CSP_WARD_*), its status */
+	char reason[64];          /* out: the same in words: "exited with status 3" */
+} csp_ward;
+int csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done);
 /* ratelimit.c: token buckets over records; several limits at once */
 typedef struct csp_rate {
 	double per_sec;           /* tokens a second */
