@@ -1,0 +1,117 @@
+/* csp-tee: every input record to every command, in lockstep; their outputs merged whole. */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cspipe.h"
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: csp-tee [-0] [--strict] [--tag] [--done fd|fifo] -c command [-c command ...]\n");
+	exit(status);
+}
+
+/* The exit status, and a line on stderr for each command that failed. */
+static int
+finish(int r, const csp_tee_cmd *cmds, int n)
+{
+	int i, failed = 0;
+
+	if (csp_signalled())
+		return CSP_EXIT_SIGNAL + csp_signalled();
+	if (r == -1 && errno == ECANCELED)
+		return 0;  /* --done: a clean stop */
+	if (r == -1 && errno == EPIPE)
+		return 0;  /* our reader went away: stop quietly */
+	if (r == -1 && errno == ESHUTDOWN) {
+		for (i = 0; i < n; i++)
+			if (cmds[i].early)
+				warnx("%s: stopped taking input early; the others were stopped",
+				    cmds[i].cmd);
+		return CSP_EXIT_FAIL;
+	}
+	if (r == -1 && (errno == ENOENT || errno == EACCES || errno == ENOEXEC))
+		err(errno == ENOENT ? CSP_EXIT_NOTFOUND : CSP_EXIT_NOEXEC, "sh");
+	if (r == -1)
+		err(CSP_EXIT_SYS, "tee");
+	for (i = 0; i < n; i++) {
+		if (cmds[i].status != 0) {
+			warnx("%s: exited with status %d", cmds[i].cmd, cmds[i].status);
+			failed = 1;
+		}
+	}
+	return failed ? CSP_EXIT_FAIL : 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "command", required_argument, NULL, 'c' },
+		{ "null", no_argument, NULL, '0' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "tag", no_argument, NULL, 't' },
+		{ "done", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	csp_done ext, done;
+	const csp_done *parent = NULL;
+	csp_tee_cmd *cmds;
+	int ch, delim = '\n', flags = 0, n = 0, r, status;
+	csp_rd in;
+	csp_wr out;
+
+	if ((cmds = calloc((size_t)argc, sizeof(*cmds))) == NULL)
+		err(CSP_EXIT_SYS, "setting up");
+	while ((ch = getopt_long(argc, argv, "0c:d:hstV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case '0':
+			delim = '\0';
+			break;
+		case 'c':
+			cmds[n++].cmd = optarg;
+			break;
+		case 'd':
+			if (csp_done_open(&ext, optarg) == -1)
+				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+			parent = &ext;
+			break;
+		case 's':
+			flags |= CSP_TEE_STRICT;
+			break;
+		case 't':
+			flags |= CSP_TEE_TAG;
+			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("csp-tee %s\n", CSP_VERSION);
+			return 0;
+		default:
+			usage(CSP_EXIT_USAGE);
+		}
+	}
+	if (argc > optind)
+		errx(CSP_EXIT_USAGE, "unexpected argument: %s (commands go after -c)", argv[optind]);
+	if (n == 0)
+		errx(CSP_EXIT_USAGE, "-c: at least one command is needed");
+
+	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
+	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
+		err(CSP_EXIT_SYS, "setting up");
+	r = csp_tee(&in, &out, cmds, n, flags, &done);
+	close(STDIN_FILENO);  /* upstream gets EPIPE and stops */
+	status = finish(r, cmds, n);
+	csp_rd_free(&in);
+	csp_wr_free(&out);
+	csp_done_free(&done);
+	free(cmds);
+	return status;
+}
