@@ -55,7 +55,7 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 1:
 			arg[n].name = optarg;
-			arg[n++].flags = 0;
+			arg[n++].flags = strcmp(optarg, "-") == 0 ? CSP_SRC_STDIN : 0;
 			break;
 		case 'c':
 			arg[n].name = optarg;
@@ -83,12 +83,12 @@ main(int argc, char *argv[])
 	}
 	for (; optind < argc; optind++) {  /* after "--" */
 		arg[n].name = argv[optind];
-		arg[n++].flags = 0;
+		arg[n++].flags = strcmp(argv[optind], "-") == 0 ? CSP_SRC_STDIN : 0;
 	}
 	if (n == 0)
 		errx(CSP_EXIT_USAGE, "no source: name a file, - or -c command");
 	for (i = 0; i < n; i++)
-		if (arg[i].flags == 0 && strcmp(arg[i].name, "-") == 0 && stdin_seen++)
+		if (arg[i].flags == CSP_SRC_STDIN && stdin_seen++)
 			errx(CSP_EXIT_USAGE, "-: standard input named twice");
 
 	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||

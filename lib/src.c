@@ -28,14 +28,12 @@ close_rd(csp_src *s)
 	csp_rd_free(&s->rd);
 }
 
-/* A file, "-" for standard input, a FIFO (opened without waiting for a writer). */
+/* A file, or a FIFO, opened without waiting for a writer. */
 static int
 open_file(const char *name)
 {
 	int fd, fl;
 
-	if (strcmp(name, "-") == 0)
-		return STDIN_FILENO;
 	if ((fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return -1;
 	/* Non-blocking only for the open: reads wait in poll anyway. */
@@ -47,8 +45,9 @@ open_file(const char *name)
 }
 
 /*
- * Open s on name: a path, or with CSP_SRC_CMD a command run as sh -c name
- * whose standard output s reads and whose standard input is at end of file.
+ * Open s on name: a path; with CSP_SRC_CMD a command run as sh -c name
+ * whose standard output s reads and whose standard input is at end of file;
+ * with CSP_SRC_STDIN our standard input, name only its label.
  * On failure s->err holds errno and s->rd.fd is -1.
  */
 int
@@ -67,6 +66,8 @@ csp_src_open(csp_src *s, const char *name, int flags, int delim)
 		if (csp_cmdpipe(&s->proc, name, &to, &fd) == -1)
 			goto fail;
 		close(to);  /* its stdin is never ours: it reads end of file */
+	} else if (flags & CSP_SRC_STDIN) {
+		fd = STDIN_FILENO;
 	} else if ((fd = open_file(name)) == -1) {
 		goto fail;
 	}

@@ -16,6 +16,13 @@ setup() {
 	assert_output "$(seq 6; echo x; seq 3)"
 }
 
+@test "csp-bridge takes a name - as a file called -, not its own input" {
+	echo dash > ./-
+	leakfree sh -c 'printf -- "-\n" | csp-bridge'
+	assert_success
+	assert_output "dash"
+}
+
 @test "csp-bridge -c runs each record as a command and passes its output in order" {
 	leakfree sh -c 'printf "seq 2\necho x\nseq 3 4\n" | csp-bridge -c'
 	assert_success
