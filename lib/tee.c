@@ -169,6 +169,10 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 	int64_t until = csp_done_when(done);
 	ssize_t got;
 
+	if (n < 1) {
+		errno = EINVAL;
+		return -1;
+	}
 	csp__nosigpipe();  /* a command gone is EPIPE from write, not our death */
 	cs = calloc((size_t)n, sizeof(*cs));
 	pfd = calloc((size_t)(CSP_DONE_DEPTH + 1 + 2 * n), sizeof(*pfd));
