@@ -8,6 +8,8 @@
 
 #include "cspipe.h"
 
+static csp_rate *rates;  /* as many as -r was given; reachable until exit */
+
 static void __attribute__((noreturn))
 usage(int status)
 {
@@ -30,9 +32,8 @@ main(int argc, char *argv[])
 	};
 	csp_done ext, done;
 	const csp_done *parent = NULL;
-	csp_rate *rates;
 	long long burst = 1;
-	int ch, delim = '\n', n = 0, r;
+	int ch, delim = '\n', n = 0, r, status = 0;
 	csp_rd in;
 	csp_wr out;
 
@@ -75,17 +76,16 @@ main(int argc, char *argv[])
 		err(CSP_EXIT_SYS, "setting up");
 	r = csp_ratelimit(&in, &out, rates, n, burst, &done);
 	close(STDIN_FILENO);  /* upstream gets EPIPE and stops */
-	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
-	if (r == -1 && errno == ECANCELED)
-		return 0;  /* --done: a clean stop */
-	if (r == -1 && errno == EPIPE)
-		return 0;  /* our reader went away: stop quietly */
-	if (r == -1)
-		err(CSP_EXIT_SYS, "ratelimit");
+	if (csp_signalled()) {
+		status = CSP_EXIT_SIGNAL + csp_signalled();
+	} else if (r == -1 && errno != ECANCELED && errno != EPIPE) {
+		/* ECANCELED: --done, a clean stop; EPIPE: our reader went away, stop quietly */
+		warn("ratelimit");
+		status = CSP_EXIT_SYS;
+	}
 	csp_rd_free(&in);
 	csp_wr_free(&out);
 	csp_done_free(&done);
 	free(rates);
-	return 0;
+	return status;
 }

@@ -62,7 +62,7 @@ main(int argc, char *argv[])
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	long long v;
-	int ch, r;
+	int ch, r, status = 0;
 	csp_wr out;
 
 	while ((ch = getopt_long(argc, argv, "+0b:d:g:ht:V", longopts, NULL)) != -1) {
@@ -119,25 +119,36 @@ main(int argc, char *argv[])
 	    csp_wr_init(&out, STDOUT_FILENO) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	r = csp_supervise(&w, &out, &done);
-	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
-	if (r == -1 && errno == ECANCELED)
-		return 0;  /* --done: a clean stop */
-	if (r == -1 && errno == EPIPE)
-		return 0;  /* our reader went away: stop quietly */
-	if (r == -1 && (errno == ENOENT || errno == ENOTDIR))
-		err(CSP_EXIT_NOTFOUND, "%s", w.argv[0]);
-	if (r == -1 && (errno == EACCES || errno == ENOEXEC || errno == EPERM ||
-	    errno == EISDIR || errno == ETXTBSY || errno == ELOOP || errno == ENAMETOOLONG))
-		err(CSP_EXIT_NOEXEC, "%s", w.argv[0]);
-	if (r == -1)
-		err(CSP_EXIT_SYS, "supervise");
-	csp_wr_free(&out);
-	csp_done_free(&done);
-	if (w.why != CSP_WARD_OK) {
+	if (csp_signalled()) {
+		status = CSP_EXIT_SIGNAL + csp_signalled();
+	} else if (r == -1 && (errno == ECANCELED || errno == EPIPE)) {
+		status = 0;  /* --done: a clean stop; or our reader went away: stop quietly */
+	} else if (r == -1) {
+		switch (errno) {
+		case ENOENT:
+		case ENOTDIR:
+			status = CSP_EXIT_NOTFOUND;
+			break;
+		case EACCES:
+		case ENOEXEC:
+		case EPERM:
+		case EISDIR:
+		case ETXTBSY:
+		case ELOOP:
+		case ENAMETOOLONG:
+			status = CSP_EXIT_NOEXEC;
+			break;
+		default:
+			status = CSP_EXIT_SYS;
+			break;
+		}
+		warn("%s", status == CSP_EXIT_SYS ? "supervise" : w.argv[0]);
+	} else if (w.why != CSP_WARD_OK) {
 		warnx("giving up after %lld restart%s: %s", w.restarts,
 		    w.restarts == 1 ? "" : "s", w.reason);
-		return CSP_EXIT_FAIL;
+		status = CSP_EXIT_FAIL;
 	}
-	return 0;
+	csp_wr_free(&out);
+	csp_done_free(&done);
+	return status;
 }
