@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "impl.h"
@@ -89,27 +90,46 @@ drain(struct runner *r)
 	return 0;
 }
 
-/* Has it exited? Reaps it if so: 1, its status in proc. */
+/*
+ * Has it exited? Its status, or -1 while it runs. It is left unreaped, so
+ * its process group id stays its own until its group has been signalled.
+ */
 static int
-finished(struct runner *r)
+exited(struct runner *r)
 {
-	if (r->proc.status != -1)
-		return 1;
-	if (csp_proc_wait(&r->proc, NULL, CSP_NOW) != -1)
-		return 1;
-	return 0;
+	siginfo_t si;
+
+	si.si_pid = 0;
+	if (waitid(P_PID, (id_t)r->proc.pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
+	    si.si_pid != r->proc.pid)
+		return -1;
+	return si.si_code == CLD_EXITED ? si.si_status : CSP_EXIT_SIGNAL + si.si_status;
+}
+
+static void
+nap(int64_t *step)
+{
+	struct timespec ts = { 0, *step * 1000000 };
+
+	nanosleep(&ts, NULL);
+	if (*step < 32)
+		*step *= 2;
 }
 
 /*
- * Stop them all: our ends closed (a writer gets EPIPE), SIGTERM to every
- * group still running, one grace period for all, SIGKILL to the groups left,
- * reap; then whatever else descends from us, setsid() escapers included.
+ * Stop every command's group, the winner's too (what it left running):
+ * SIGTERM to all, one grace period for all, SIGKILL to what is left. The
+ * leaders are reaped only once their group was signalled, so no id is
+ * reused under us; the members, ours once their leader is gone, are reaped
+ * as they go. A group with a live member still holds its id, so it can be
+ * sent SIGKILL after the grace even with its leader reaped.
  */
-static int
-stop_all(struct runner *rs, int n, int64_t grace_ms)
+static void
+stop_groups(struct runner *rs, int n, int64_t grace_ms)
 {
-	int i, saved = errno;
-	int64_t until;
+	int64_t until = csp_after(grace_ms), step = 1;
+	int i, left;
+	pid_t r;
 
 	for (i = 0; i < n; i++) {
 		close_fd(&rs[i].from);
@@ -118,15 +138,40 @@ stop_all(struct runner *rs, int n, int64_t grace_ms)
 			kill(-rs[i].proc.pid, SIGCONT);
 		}
 	}
-	until = csp_after(grace_ms);
 	for (i = 0; i < n; i++) {
 		if (rs[i].proc.pid <= 0 || rs[i].proc.status != -1)
 			continue;
 		if (csp_proc_wait(&rs[i].proc, NULL, until) == -1) {
-			kill(-rs[i].proc.pid, SIGKILL);  /* unreaped: the group id is still its */
+			kill(-rs[i].proc.pid, SIGKILL);
 			csp_proc_wait(&rs[i].proc, NULL, CSP_FOREVER);
 		}
 	}
+	/* Waiting on the groups costs a waitpid each; a sweep of /proc costs one per process. */
+	do {
+		left = 0;
+		for (i = 0; i < n; i++) {
+			if (rs[i].proc.pid <= 0)
+				continue;
+			while ((r = waitpid(-rs[i].proc.pid, NULL, WNOHANG)) > 0)
+				;
+			if (r == 0) {
+				left++;
+				if (csp_now() >= until)
+					kill(-rs[i].proc.pid, SIGKILL);
+			}
+		}
+		if (left > 0)
+			nap(&step);
+	} while (left > 0 && csp_now() < until + 1000);
+}
+
+/* Stop them all, then whatever else descends from us, setsid() escapers included. */
+static int
+stop_all(struct runner *rs, int n, int64_t grace_ms)
+{
+	int saved = errno;
+
+	stop_groups(rs, n, grace_ms);
 	if (csp_stop_tree(SIGTERM, grace_ms) == -1)
 		return -1;
 	errno = saved;
@@ -199,9 +244,9 @@ csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
 		for (i = 0; i < n; i++) {
 			pfd[nd + 2 * i].fd = rs[i].from;
 			pfd[nd + 2 * i].events = POLLIN;
-			pfd[nd + 2 * i + 1].fd = rs[i].proc.status == -1 ? rs[i].proc.pidfd : -1;
+			pfd[nd + 2 * i + 1].fd = cmds[i].status == -1 ? rs[i].proc.pidfd : -1;
 			pfd[nd + 2 * i + 1].events = POLLIN;
-			polling |= rs[i].proc.status == -1 && rs[i].proc.pidfd == -1;
+			polling |= cmds[i].status == -1 && rs[i].proc.pidfd == -1;
 		}
 		for (i = 0; i < nd + 2 * n; i++)
 			pfd[i].revents = 0;
@@ -217,14 +262,13 @@ csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
 		for (i = 0; i < n; i++) {
 			if (pfd[nd + 2 * i].revents != 0 && drain(&rs[i]) == -1)
 				goto fail;
-			if (rs[i].proc.status != -1 || (pfd[nd + 2 * i + 1].revents == 0 &&
-			    rs[i].proc.pidfd != -1) || !finished(&rs[i]))
+			if (cmds[i].status != -1 || (pfd[nd + 2 * i + 1].revents == 0 &&
+			    rs[i].proc.pidfd != -1) || (cmds[i].status = exited(&rs[i])) == -1)
 				continue;
 			/* It exited: what it wrote before is in the pipe now. */
 			if (drain(&rs[i]) == -1)
 				goto fail;
 			close_fd(&rs[i].from);
-			cmds[i].status = rs[i].proc.status;
 			left--;
 			if (!(flags & CSP_RACE_SUCCESS) || cmds[i].status == 0) {
 				win = i;
