@@ -93,6 +93,7 @@ main(int argc, char *argv[])
 			usage(0);
 		case 'V':
 			printf("csp-tee %s\n", CSP_VERSION);
+			free(cmds);
 			return 0;
 		default:
 			usage(CSP_EXIT_USAGE);
