@@ -116,10 +116,10 @@ name'
 }
 
 @test "csp-bridge --done FIFO: its writer going away stops the bridge: 0, nothing left" {
-	mkfifo done
+	mkfifo donefifo
 	leakfree bash -c '
-		(printf "sleep 100\nyes\n" | csp-bridge -c -j 2 --done done > /dev/null; echo "bridge: $?") &
-		exec 5> done
+		(printf "sleep 100\nyes\n" | csp-bridge -c -j 2 --done donefifo > /dev/null; echo "bridge: $?") &
+		exec 5> donefifo
 		sleep 0.3; exec 5>&-; wait'
 	assert_success
 	assert_output "bridge: 0"

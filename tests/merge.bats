@@ -102,10 +102,10 @@ EOF
 }
 
 @test "csp-merge --done FIFO: its writer going away stops the merge: 0, nothing left" {
-	mkfifo done
+	mkfifo donefifo
 	leakfree bash -c '
-		(csp-merge --done done -c yes -c "sleep 100" > /dev/null; echo "merge: $?") &
-		exec 5> done
+		(csp-merge --done donefifo -c yes -c "sleep 100" > /dev/null; echo "merge: $?") &
+		exec 5> donefifo
 		sleep 0.3; exec 5>&-; wait'
 	assert_success
 	assert_output "merge: 0"
