@@ -311,46 +311,59 @@ finish(csp_ward *w, struct run *r, csp_wr *out, const csp_done *done, int pass)
 	return emit(r, out, 1, done);
 }
 
-/* The pulse pipe; our write end stays ours, at a number other than the ward's. */
+/* The pulse pipe, and the environment variable that names its fd in the ward. */
+struct pulse {
+	int r, w;                 /* our ends; the write end only ever written by wards */
+	int env_set;              /* CSP_HEARTBEAT_FD is ours until we put old back */
+	char *old;                /* its value before, or NULL */
+};
+
 static int
-pulse_open(csp_ward *w, int p[2], char **env)
+pulse_open(struct pulse *p, int fd)
 {
 	char num[16];
 	const char *old = getenv(PULSE_ENV);
+	int fds[2];
 
-	p[0] = p[1] = -1;
-	*env = NULL;
-	if (w->pulse_fd == -1)
+	memset(p, 0, sizeof(*p));
+	p->r = p->w = -1;
+	if (fd == -1)
 		return 0;
-	if (w->pulse_fd < 3) {
+	if (fd < 3) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (csp__pipe(p, 0) == -1)
+	if (csp__pipe(fds, 0) == -1)
 		return -1;
-	if (off(&p[0], w->pulse_fd) == -1 || off(&p[1], w->pulse_fd) == -1 ||
-	    fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
+	p->r = fds[0];
+	p->w = fds[1];
+	/* Off the ward's number, so it is never ours to lend out. */
+	if (off(&p->r, fd) == -1 || off(&p->w, fd) == -1 ||
+	    fcntl(p->r, F_SETFL, O_NONBLOCK) == -1)
 		return -1;
-	if (old != NULL && (*env = strdup(old)) == NULL)
+	if (old != NULL && (p->old = strdup(old)) == NULL)
 		return -1;
-	snprintf(num, sizeof(num), "%d", w->pulse_fd);
-	return setenv(PULSE_ENV, num, 1);
+	snprintf(num, sizeof(num), "%d", fd);
+	if (setenv(PULSE_ENV, num, 1) == -1)
+		return -1;
+	p->env_set = 1;
+	return 0;
 }
 
 static void
-pulse_close(csp_ward *w, int p[2], char *env)
+pulse_close(struct pulse *p)
 {
 	int e = errno;
 
-	close_fd(&p[0]);
-	close_fd(&p[1]);
-	if (w->pulse_fd != -1) {
-		if (env != NULL)
-			setenv(PULSE_ENV, env, 1);
-		else
-			unsetenv(PULSE_ENV);
-	}
-	free(env);
+	close_fd(&p->r);
+	close_fd(&p->w);
+	if (p->env_set && p->old != NULL)
+		setenv(PULSE_ENV, p->old, 1);
+	else if (p->env_set)
+		unsetenv(PULSE_ENV);
+	free(p->old);
+	p->old = NULL;
+	p->env_set = 0;
 	errno = e;
 }
 
@@ -367,8 +380,8 @@ int
 csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done)
 {
 	struct run r;
-	int pulse[2] = { -1, -1 }, ret = -1, e;
-	char *env = NULL;
+	struct pulse pulse;
+	int ret = -1, e;
 	int64_t backoff = w->backoff < w->max_backoff ? w->backoff : w->max_backoff, ran;
 
 	memset(&r, 0, sizeof(r));
@@ -381,13 +394,13 @@ csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done)
 	csp__nosigpipe();
 	if (csp_subreaper() == -1 || csp_rd_init(&r.rd, -1, w->delim) == -1)
 		return -1;
-	if (pulse_open(w, pulse, &env) == -1)
+	if (pulse_open(&pulse, w->pulse_fd) == -1)
 		goto out;
 	for (;;) {
-		forget_pulses(pulse[0]);
-		if (start(w, &r, pulse[1]) == -1)
+		forget_pulses(pulse.r);
+		if (start(w, &r, pulse.w) == -1)
 			goto out;
-		if (watch(w, &r, pulse[0], out, done) == -1) {
+		if (watch(w, &r, pulse.r, out, done) == -1) {
 			finish(w, &r, out, done, 0);
 			goto out;
 		}
@@ -409,7 +422,7 @@ csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done)
 	ret = 0;
 out:
 	e = errno;
-	pulse_close(w, pulse, env);
+	pulse_close(&pulse);
 	close_fd(&r.out);
 	csp_rd_free(&r.rd);
 	errno = e;
