@@ -15,7 +15,7 @@
 #include "impl.h"
 
 #define TEE_GRACE_MS 500          /* between SIGTERM and SIGKILL when cancelling */
-#define TEE_PIPE (1024 * 1024)    /* a larger pipe to each command: fewer wakeups */
+#define TEE_PIPE (1024 * 1024)    /* larger pipes to and from each command: fewer wakeups */
 
 struct consumer {
 	csp_tee_cmd *cmd;
@@ -47,6 +47,7 @@ start(struct consumer *c, int delim, int flags)
 	    fcntl(c->from, F_SETFL, O_NONBLOCK) == -1)
 		return -1;
 	fcntl(c->to, F_SETPIPE_SZ, TEE_PIPE);  /* a smaller pipe only costs speed */
+	fcntl(c->from, F_SETPIPE_SZ, TEE_PIPE);
 	c->taglen = (flags & CSP_TEE_TAG) ? strlen(c->cmd->cmd) : 0;
 	c->writable = 1;
 	return csp_rd_init(&c->rd, c->from, delim);
