@@ -85,7 +85,8 @@ main(int argc, char *argv[])
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	const char *timeout = NULL;
-	long long fd = STDERR_FILENO;
+	long long fd = -1;
+	const char *fdname = "--fd", *env;
 	int ch, delim = '\n', r, e, flags;
 	csp_wr out;
 
@@ -131,10 +132,18 @@ main(int argc, char *argv[])
 		errx(CSP_EXIT_USAGE, "-i: an interval is needed (or --per-record)");
 	if (optind == argc)
 		errx(CSP_EXIT_USAGE, "a command is needed");
+	/* Under csp-supervise --heartbeat-fd, the pulses go where the steward listens. */
+	if (fd == -1 && (env = getenv("CSP_HEARTBEAT_FD")) != NULL && *env != '\0') {
+		fdname = "CSP_HEARTBEAT_FD";
+		if (csp_parse_count(env, 0, INT_MAX, &fd) == -1)
+			errx(CSP_EXIT_USAGE, "%s: invalid descriptor: %s", fdname, env);
+	}
+	if (fd == -1)
+		fd = STDERR_FILENO;
 	if ((flags = fcntl((int)fd, F_GETFL)) == -1 || (flags & O_ACCMODE) == O_RDONLY)
-		errx(CSP_EXIT_USAGE, "--fd: %lld: not open for writing", fd);
+		errx(CSP_EXIT_USAGE, "%s: %lld: not open for writing", fdname, fd);
 	if (fd == STDOUT_FILENO)
-		errx(CSP_EXIT_USAGE, "--fd: 1 is where the command's output goes");
+		errx(CSP_EXIT_USAGE, "%s: 1 is where the command's output goes", fdname);
 	hb.fd = (int)fd;
 	hb.argv = argv + optind;
 

@@ -36,6 +36,17 @@ load common
 	[ "$n" -ge 1 ] || fail "no pulses on fd 3"
 }
 
+@test "csp-heartbeat: CSP_HEARTBEAT_FD, as csp-supervise sets it, is where pulses go without --fd" {
+	cd "$BATS_TEST_TMPDIR"
+	leakfree sh -c 'CSP_HEARTBEAT_FD=3 csp-heartbeat -i 100ms -- sh -c "sleep 0.5; echo out" 3>pulses'
+	assert_success
+	assert_output "out"
+	grep -q '^pulse ' pulses
+	run env CSP_HEARTBEAT_FD=9 csp-heartbeat -i 1s -- true
+	assert_failure 2
+	assert_output "csp-heartbeat: CSP_HEARTBEAT_FD: 9: not open for writing"
+}
+
 @test "csp-heartbeat: a pulse reader that never reads does not block the work" {
 	cd "$BATS_TEST_TMPDIR"
 	mkfifo pulses
