@@ -16,6 +16,7 @@
 
 #define TEE_GRACE_MS 500          /* between SIGTERM and SIGKILL when cancelling */
 #define TEE_PIPE (1024 * 1024)    /* larger pipes to and from each command: fewer wakeups */
+#define TEE_PIPES (16 * 1024 * 1024)  /* at most this in all: the user's pipe quota is shared */
 
 struct consumer {
 	csp_tee_cmd *cmd;
@@ -37,7 +38,7 @@ close_fd(int *fd)
 }
 
 static int
-start(struct consumer *c, int delim, int flags)
+start(struct consumer *c, int delim, int flags, int pipesz)
 {
 	if (csp_cmdpipe(&c->proc, c->cmd->cmd, &c->to, &c->from) == -1)
 		return -1;
@@ -46,8 +47,10 @@ start(struct consumer *c, int delim, int flags)
 	if (fcntl(c->to, F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(c->from, F_SETFL, O_NONBLOCK) == -1)
 		return -1;
-	fcntl(c->to, F_SETPIPE_SZ, TEE_PIPE);  /* a smaller pipe only costs speed */
-	fcntl(c->from, F_SETPIPE_SZ, TEE_PIPE);
+	if (pipesz > 0) {
+		fcntl(c->to, F_SETPIPE_SZ, pipesz);  /* a smaller pipe only costs speed */
+		fcntl(c->from, F_SETPIPE_SZ, pipesz);
+	}
 	c->taglen = (flags & CSP_TEE_TAG) ? strlen(c->cmd->cmd) : 0;
 	c->writable = 1;
 	return csp_rd_init(&c->rd, c->from, delim);
@@ -165,7 +168,7 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 {
 	struct consumer *cs;
 	struct pollfd *pfd;
-	int i, nd, r, takers, open, ended = 0, ret = -1;
+	int i, nd, r, takers, open, ended = 0, ret = -1, pipesz;
 	size_t len;
 	int64_t until = csp_done_when(done);
 	ssize_t got;
@@ -175,6 +178,11 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 		return -1;
 	}
 	csp__nosigpipe();  /* a command gone is EPIPE from write, not our death */
+	pipesz = TEE_PIPE;
+	while (pipesz > 64 * 1024 && (long long)pipesz * 2 * n > TEE_PIPES)
+		pipesz /= 2;
+	if (pipesz == 64 * 1024)
+		pipesz = 0;  /* the default: leave it */
 	cs = calloc((size_t)n, sizeof(*cs));
 	pfd = calloc((size_t)(CSP_DONE_DEPTH + 1 + 2 * n), sizeof(*pfd));
 	if (cs == NULL || pfd == NULL)
@@ -186,7 +194,7 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 		cmds[i].early = 0;
 	}
 	for (i = 0; i < n; i++)
-		if (start(&cs[i], in->delim, flags) == -1)
+		if (start(&cs[i], in->delim, flags, pipesz) == -1)
 			goto fail;
 	in->flush = NULL;
 
