@@ -65,9 +65,15 @@ emit(struct in *in, csp_wr *out, const csp_done *done)
 	for (; p < end; p += len) {
 		q = memchr(p, r->delim, (size_t)(end - p));
 		len = q != NULL ? (size_t)(q - p) + 1 : (size_t)(end - p);
-		if (csp_wr_put(out, in->tag, in->taglen, done) == -1 ||
-		    csp_wr_rec(out, p, len, r->delim, done) == -1)
+		if (q != NULL && out->cap - out->len >= in->taglen + len) {
+			/* Room for both: straight into the buffer, no call per piece. */
+			memcpy(out->buf + out->len, in->tag, in->taglen);
+			memcpy(out->buf + out->len + in->taglen, p, len);
+			out->len += in->taglen + len;
+		} else if (csp_wr_put(out, in->tag, in->taglen, done) == -1 ||
+		    csp_wr_rec(out, p, len, r->delim, done) == -1) {
 			return -1;
+		}
 	}
 	return 0;
 }
