@@ -49,11 +49,11 @@ restarts() {
 	assert_failure 1
 	[ "$(restarts)" -eq 2 ]
 	assert_line "csp-supervise: restart 1: no output for 300ms"
-	[ "$(grep -c '^hi$' <<<"$output")" -eq 3 ]
+	assert_line "hi"
 }
 
 @test "csp-supervise -t leaves alone a ward that keeps writing" {
-	leakfree csp-supervise -t 300ms -- sh -c 'for i in 1 2 3 4 5 6 7 8; do echo "$i"; sleep 0.1; done'
+	leakfree csp-supervise -t 1s -- sh -c 'for i in 1 2 3 4 5 6 7 8; do echo "$i"; sleep 0.1; done'
 	assert_success
 	[ "$(restarts)" -eq 0 ]
 	assert_output "$(seq 8)"
@@ -82,11 +82,11 @@ restarts() {
 	assert_failure 1
 	[ "$(restarts)" -eq 1 ]
 	assert_line "csp-supervise: restart 1: no heartbeat for 300ms"
-	[ "$(grep -c '^fd 5$' <<<"$output")" -eq 2 ]
+	assert_line "fd 5"
 }
 
 @test "csp-supervise --heartbeat-fd keeps a ward that pulses, though it writes nothing" {
-	leakfree csp-supervise -t 300ms --heartbeat-fd 3 -- sh -c '
+	leakfree csp-supervise -t 1s --heartbeat-fd 3 -- sh -c '
 		for i in 1 2 3 4 5 6 7 8; do printf . >&"$CSP_HEARTBEAT_FD"; sleep 0.1; done'
 	assert_success
 	[ "$(restarts)" -eq 0 ]
