@@ -59,7 +59,6 @@ csp_proc_wait(csp_proc *p, const csp_done *done, int64_t deadline)
 
 	if (p->status != -1)
 		return p->status;
-	/* Nothing to wait for but the child: waitpid alone, no poll first. */
 	/* Nothing to wait for but the child: waitpid alone, no pidfd, no poll. */
 	if ((done != NULL || deadline != CSP_FOREVER) && pidfd(p) != -1 &&
 	    csp_wait_fd(p->pidfd, POLLIN, done, deadline) == -1)
