@@ -177,6 +177,70 @@ int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
 /* The patterns as calls: each command is a thin shell over one of these. */
 int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
+/* fanout.c: a pool of exec'd jobs, one per record; fanpipe.c: streaming workers */
+#define CSP_FANOUT_KEEP 1     /* -k: output in input order */
+#define CSP_FANOUT_TAG 2      /* each output line starts with its record and a tab */
+#define CSP_FANOUT_LINEBUF 4  /* whole lines as they come, jobs mixed */
+#define CSP_FANOUT_PIPE 8     /* records go to the jobs' stdin, in blocks */
+#define CSP_FANOUT_WINDOW 1024 /* -k: finished jobs that may wait for an earlier one */
+enum { CSP_HALT_NEVER, CSP_HALT_SOON, CSP_HALT_NOW };
+enum { CSP_HALT_FAIL, CSP_HALT_SUCCESS, CSP_HALT_DONE };
+typedef struct csp_fanout_job {
+	long long seq;            /* {#}: from 1, in input order */
+	int slot;                 /* {%}: from 1; no two running jobs share one */
+	int tries;                /* how many times it ran */
+	const char *rec;          /* the record, without its terminator */
+	size_t len;
+	char *const *argv;        /* the command as run */
+	int status;               /* exit code, or 128+N if signal N ended it */
+	int err;                  /* errno of an exec that failed; else 0 */
+	int sig;                  /* the signal that ended it, or 0 */
+	int timedout;             /* stopped by the timeout */
+	int halts;                /* its end made the run halt */
+	int64_t start_ms;         /* wall clock, ms since the epoch */
+	int64_t runtime_ms;
+	long long sent, received; /* bytes to its stdin, from its stdout */
+} csp_fanout_job;
+typedef struct csp_fanout_opt {
+	char *const *argv;        /* the command, with replacement strings */
+	char *const *args;        /* NULL-terminated records instead of in, or NULL */
+	long jobs;                /* at most this many at once; 0 no limit */
+	int flags;                /* CSP_FANOUT_* */
+	int halt_when, halt_why;  /* CSP_HALT_* */
+	long long halt_n;         /* halt at this count... */
+	int halt_pct;             /* ...or, if set, at this percentage of all jobs */
+	int64_t timeout_ms;       /* per job; 0 none */
+	int64_t grace_ms;         /* between SIGTERM and SIGKILL */
+	long long retries;        /* runs of a failing job; 0 until it succeeds */
+	size_t block;             /* CSP_FANOUT_PIPE: bytes per block */
+	int joblog_fd, bar_fd;    /* -1: none */
+	csp_wr *err;              /* jobs' stderr, captured; NULL: ours, shared */
+	void (*ended)(const csp_fanout_job *job, void *arg);
+	void *arg;
+	long long total, failed, succeeded;  /* out: jobs run and how they ended */
+	int stopped;              /* out: some job was stopped by a signal of ours */
+	int halted;               /* out: a --halt condition was met */
+	int exitval;              /* out: GNU parallel's exit status for the run */
+} csp_fanout_opt;
+void csp_fanout_init(csp_fanout_opt *o, char *const argv[]);
+int csp_fanout(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
+int csp_fanout_pipe(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
+/* replace.c: GNU parallel's replacement strings: {} {.} {/} {//} {/.} {#} {%} */
+int csp_replace_has(const char *tmpl);
+size_t csp_replace(char *dst, size_t size, const char *tmpl, const char *rec,
+                   size_t len, long long seq, int slot);
+/* joblog.c: GNU parallel's job log, one tab-separated line per job */
+int csp_joblog_open(const char *path);
+int csp_joblog_write(int fd, const csp_fanout_job *job);
+/* bar.c: progress on one line: done/total, rate, time left */
+int csp_bar(int fd, long long done, long long total, int64_t elapsed_ms, int last);
+/* size.c: "1M" (1048576), "10k" (10000): GNU parallel's unit suffixes */
+int csp_parse_size(const char *s, unsigned long long min, unsigned long long max,
+                   unsigned long long *v);
+/* vspawn.c: csp_spawn by vfork, and execvp's search of PATH */
+int csp_vspawn(csp_proc *p, const char *path, char *const argv[], const int fds[3],
+               int flags);
+int csp_lookpath(const char *name, char *buf, size_t size);
 /* src.c: a stream to read: a file, a FIFO, stdin, or a command's output */
 #define CSP_SRC_CMD 1         /* the name is a command, run as sh -c name */
 #define CSP_SRC_STDIN 2       /* read standard input; the name is only its label */
