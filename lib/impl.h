@@ -26,6 +26,7 @@ void csp__chan_return(csp_chan *c, size_t n);
 int csp__chan_buffered(const csp_chan *c);
 
 int csp__status(int wstatus);
+int csp__pick(int n);
 void csp__child_start(pid_t parent, const int *keep, int nkeep, const char *name,
                       int close);
 int csp__pidfd(pid_t pid);

@@ -123,19 +123,6 @@ make_tags(struct in *in, int n)
 	return 0;
 }
 
-/*
- * A uniform choice of one of n (xorshift64*, seeded from arc4random): a
- * turn is too short to pay arc4random's getpid() on every call.
- */
-static int
-pick(uint64_t *x, int n)
-{
-	*x ^= *x >> 12;
-	*x ^= *x << 25;
-	*x ^= *x >> 27;
-	return (int)(((*x * 0x2545F4914F6CDD1DULL) >> 32) * (uint64_t)n >> 32);
-}
-
 /* poll, again after EINTR. */
 static int
 poll_all(struct pollfd *pfd, int n, int timeout)
@@ -162,7 +149,6 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 	int *owner = NULL, *ready = NULL;
 	int i, k, nd, np, nready, r, nfailed = 0, e;
 	int64_t until = csp_done_when(done);
-	uint64_t seed = ((uint64_t)arc4random() << 32 | arc4random()) | 1;
 
 	in = calloc((size_t)n + 1, sizeof(*in));
 	pfd = calloc((size_t)n + CSP_DONE_DEPTH, sizeof(*pfd));
@@ -242,7 +228,7 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 		}
 		if (nready == 0)
 			continue;
-		i = ready[nready == 1 ? 0 : pick(&seed, nready)];
+		i = ready[nready == 1 ? 0 : csp__pick(nready)];
 		if (emit(&in[i], out, done) == -1)
 			goto fail;
 	}

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
-#include <bsd/stdlib.h>
 
 #include "impl.h"
 
@@ -167,7 +166,7 @@ csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 			}
 			continue;
 		}
-		i = ready[nready == 1 ? 0 : arc4random_uniform(nready)];
+		i = ready[nready == 1 ? 0 : csp__pick(nready)];
 		r = perform(cases, n, i, deadline);
 		if (r == 1) {
 			rv = i;
