@@ -24,6 +24,7 @@
 
 #define SCRATCH (64 * 1024)        /* one read of a job's output */
 #define BAR_EVERY_MS 200
+#define SETTLE_TRIES 64            /* waitpid calls for a job whose pipes just closed */
 #define JOBS_MAX 32768             /* -j 0: no more than this, nor than fds allow */
 
 enum { J_FREE, J_RUN, J_END, J_KILLED };
@@ -911,6 +912,32 @@ exitval(const struct fan *f)
 	return o->failed > 100 ? 101 : (int)o->failed;
 }
 
+/*
+ * Its pipes are closed: the job is most likely exiting right now (the
+ * kernel closes a process's files just before it becomes a zombie). Look
+ * for its status a few times before going back to poll: one wakeup per job,
+ * not one for the pipes and one more for SIGCHLD.
+ */
+static int
+settle(struct fan *f, struct job *j)
+{
+	int tries, ws;
+	pid_t r;
+
+	if (j->reaped || j->stopping || j->fd[0] != -1 || j->fd[1] != -1)
+		return 0;
+	for (tries = 0; tries < SETTLE_TRIES; tries++) {
+		r = waitpid(j->pid, &ws, WNOHANG);
+		if (r == j->pid) {
+			reaped(j, ws);
+			return job_done(f, j);
+		}
+		if (r == -1 && errno != EINTR)
+			return 0;
+	}
+	return 0;
+}
+
 /* Jobs whose exec failed have ended already, with nothing to reap. */
 static int
 finish_ready(struct fan *f)
@@ -976,6 +1003,8 @@ run(struct fan *f)
 				if (j->fd[k] != -1 && f->pfd[f->base + 2 * s + k].revents != 0 &&
 				    collect(f, j, k) == -1)
 					return -1;
+			if (settle(f, j) == -1)
+				return -1;
 		}
 		if (f->pfd[CSP_DONE_DEPTH].revents != 0 && reap(f, f->o->stopped) == -1)
 			return -1;

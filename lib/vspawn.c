@@ -7,7 +7,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +28,15 @@ extern char **environ;
  * The child shares the parent's memory until it execs: it writes nothing
  * but *err, calls nothing that allocates or locks, and runs no handler of
  * the parent's (they would run on the parent's data): every signal is
- * blocked from before the vfork, and a caught one is reset to the default
- * before the mask is emptied, as posix_spawn does.
+ * blocked from before the vfork, and a caught one that could still come is
+ * reset to the default before the mask is emptied.
  */
 static void __attribute__((noinline))
 child(pid_t parent, const char *path, char *const argv[], const int fds[3],
       int flags, volatile int *err)
 {
 	struct sigaction sa;
-	sigset_t none;
+	sigset_t none, pend;
 	int i, high[3] = { -1, -1, -1 };
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 || getppid() != parent)
@@ -46,10 +45,10 @@ child(pid_t parent, const char *path, char *const argv[], const int fds[3],
 		setsid();
 	else if (flags & CSP_SPAWN_PGROUP)
 		setpgid(0, 0);
-	/* Out of the way first, so a set that swaps 0, 1 and 2 comes out right. */
+	/* 0, 1 and 2 out of the way first, so a set that swaps them comes out right. */
 	for (i = 0; fds != NULL && i < 3; i++)
 		if (fds[i] >= 0 && fds[i] != i &&
-		    (high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) == -1)
+		    (high[i] = fds[i] > 2 ? fds[i] : fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) == -1)
 			goto fail;
 	for (i = 0; i < 3; i++)
 		if (high[i] >= 0 && dup2(high[i], i) == -1)
@@ -59,9 +58,22 @@ child(pid_t parent, const char *path, char *const argv[], const int fds[3],
 	    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
 		for (i = 3; i < 1024; i++)
 			fcntl(i, F_SETFD, FD_CLOEXEC);
+	/*
+	 * Before the mask is emptied, no handler of the parent's may be left to
+	 * run: reset every caught signal to the default. In a group of its own
+	 * (or session), only a signal sent to this new pid could still come, so
+	 * the ones already pending are all there is to reset: one call, not 64.
+	 */
 	memset(&sa, 0, sizeof(sa));
+	if (flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID)) {
+		sigpending(&pend);
+		sigaddset(&pend, SIGPIPE);
+	} else {
+		sigfillset(&pend);
+	}
 	for (i = 1; i < NSIG; i++) {
-		if (i == SIGKILL || i == SIGSTOP || sigaction(i, NULL, &sa) == -1)
+		if (!sigismember(&pend, i) || i == SIGKILL || i == SIGSTOP ||
+		    sigaction(i, NULL, &sa) == -1)
 			continue;
 		/* A handler is the parent's code; SIGPIPE ignored is the library's doing. */
 		if (sa.sa_handler != SIG_DFL && (sa.sa_handler != SIG_IGN || i == SIGPIPE)) {
