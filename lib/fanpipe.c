@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@ struct pipefan {
 	csp_wr *out;
 	const csp_done *done;
 	int delim, n, live, nd, eof, stop_new;
+	int spawned;               /* workers started so far: w[0] to w[spawned - 1] */
+	char path[PATH_MAX];       /* the file a worker's command is */
 	int drained;               /* the last read took all the input had */
 	int first;                 /* the worker after the one given the last block */
 	int blocked;               /* a block is ready to cut, but no block is free */
@@ -301,7 +304,8 @@ spawn(struct pipefan *f, struct worker *w, int i)
 	w->t0 = csp_now();
 	w->deadline = f->o->timeout_ms > 0 ? w->t0 + f->o->timeout_ms : CSP_FOREVER;
 	p.pid = 0;
-	if (csp_vspawn(&p, NULL, w->argv, fds, CSP_SPAWN_PGROUP) == -1) {
+	if (csp_vspawn(&p, csp_lookpath(w->argv[0], f->path, sizeof(f->path)) == 0 ? f->path : NULL,
+	               w->argv, fds, CSP_SPAWN_PGROUP) == -1) {
 		if (p.pid != -1)
 			goto fail;
 		w->pub.err = errno;
@@ -397,7 +401,7 @@ ended(struct pipefan *f, struct worker *w)
 	if (o->halt_when != CSP_HALT_NEVER && !o->halted) {
 		n = o->halt_why == CSP_HALT_FAIL ? o->failed :
 		    o->halt_why == CSP_HALT_SUCCESS ? o->succeeded : o->failed + o->succeeded;
-		if (o->halt_pct > 0 ? n * 100 >= (long long)o->halt_pct * f->n : n >= o->halt_n) {
+		if (o->halt_pct > 0 ? n * 100 >= (long long)o->halt_pct * f->spawned : n >= o->halt_n) {
 			o->halted = 1;
 			w->pub.halts = 1;
 			f->halt_status = w->pub.status;
@@ -525,13 +529,6 @@ setup(struct pipefan *f)
 	if ((f->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		return -1;
 	csp__nosigpipe();
-	for (i = 0; i < f->n; i++)
-		if (spawn(f, &f->w[i], i) == -1)
-			return -1;
-	/* Workers that could not be executed have ended already. */
-	for (i = 0; i < f->n; i++)
-		if (f->w[i].reaped)
-			ended(f, &f->w[i]);
 	return 0;
 }
 
@@ -571,28 +568,42 @@ run(struct pipefan *f)
 	struct blk *b;
 
 	for (;;) {
-		/* Blocks to idle workers that have room; closed stdins once all is given. */
+		/* A worker that waits, or one not started yet, takes a block early. */
 		idle = open = 0;
-		for (i = 0; i < f->n; i++)
+		for (i = 0; i < f->spawned; i++)
 			idle += f->w[i].to != -1 && f->w[i].blk == NULL;
-		if (cut(f, idle > 0 && f->head == NULL) == -1)
+		if (cut(f, (idle > 0 || f->spawned < f->n) && f->head == NULL) == -1)
 			return -1;
-		if (f->live == 0 || f->stop_new) {
+		/* Workers start as blocks come for them: an empty input starts none. */
+		if (f->head != NULL && idle == 0 && f->spawned < f->n && !f->stop_new) {
+			w = &f->w[f->spawned];
+			if (spawn(f, w, f->spawned) == -1)
+				return -1;
+			f->spawned++;
+			if (w->reaped)
+				ended(f, w);  /* it could not be executed */
+			continue;
+		}
+		if ((f->spawned == f->n && f->live == 0) || f->stop_new) {
+			/* Nobody is left to take the input: it ends here. */
 			f->eof = 1;
 			while ((b = dequeue(f)) != NULL)
 				blk_put(f, b);
+			if (f->fill != NULL)
+				f->fill->len = 0;
 		}
 		if (f->eof && f->head == NULL && (f->fill == NULL || f->fill->len == 0)) {
-			for (i = 0; i < f->n; i++)
+			/* All given out: closed stdins, once each has its block whole. */
+			for (i = 0; i < f->spawned; i++)
 				if (f->w[i].blk == NULL && f->w[i].to != -1) {
 					close_fd(&f->w[i].to);
 					f->live--;
 				}
+			for (i = 0; i < f->spawned; i++)
+				open += f->w[i].from != -1 || (!f->w[i].reaped && f->w[i].pid > 0);
+			if (open == 0)
+				return 0;
 		}
-		for (i = 0; i < f->n; i++)
-			open += f->w[i].from != -1 || (!f->w[i].reaped && f->w[i].pid > 0);
-		if (open == 0)
-			return 0;
 
 		next = timeouts(f);
 		p = f->pfd + f->nd;
@@ -699,7 +710,7 @@ fail:
 	else if (o->halted && o->halt_why == CSP_HALT_FAIL && o->halt_pct == 0 && o->halt_n == 1)
 		o->exitval = f.halt_status;
 	else if (o->halt_pct > 0)
-		o->exitval = f.n > 0 ? (int)(o->failed * 100 / f.n) : 0;
+		o->exitval = f.spawned > 0 ? (int)(o->failed * 100 / f.spawned) : 0;
 	else
 		o->exitval = o->failed > 100 ? 101 : (int)o->failed;
 	for (i = 0; i < f.n && f.w != NULL; i++)

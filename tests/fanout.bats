@@ -278,6 +278,43 @@ WAIT_FOR='wait_for() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05
 	assert_output "$(seq 20000 | cksum)"
 }
 
+@test "--pipe on an empty input starts no worker" {
+	leakfree sh -c 'csp-fanout --pipe -j3 sh -c "echo started" < /dev/null'
+	assert_success
+	assert_output ""
+}
+
+@test "--pipe: a worker that stops reading early takes no more; the others carry on" {
+	leakfree sh -c 'seq 200000 | csp-fanout --pipe -j2 --block 10k sh -c "head -1; cat >/dev/null" | wc -l'
+	assert_success
+	[ "$output" -ge 1 ]
+	leakfree sh -c 'seq 200000 | csp-fanout --pipe -j2 --block 10k head -1 | wc -l'
+	assert_success
+}
+
+@test "--pipe --halt now,fail=1: a worker that fails stops them all" {
+	leakfree sh -c 'seq 200000 | csp-fanout --pipe -j2 --halt now,fail=1 sh -c "read x; exit 3" 2>/dev/null'
+	[ "$status" -eq 3 ]
+}
+
+@test "--pipe: a command that does not exist is said once and counted" {
+	leakfree sh -c 'seq 10 | csp-fanout --pipe -j2 no-such-command-here'
+	[ "$status" -ge 1 ]
+	assert_output "csp-fanout: no-such-command-here: command not found"
+}
+
+@test "--pipe stops quietly when stdout's reader goes away" {
+	leakfree bash -c 'seq 2000000 | csp-fanout --pipe -j2 --block 10k cat | head -2 >/dev/null; echo "fanout: ${PIPESTATUS[1]}"'
+	assert_output "fanout: 0"
+}
+
+@test "--pipe -k --joblog: Send is each block's size, and the sizes add up" {
+	leakfree sh -c 'seq 100000 | csp-fanout --pipe -k -j2 --block 100k --joblog "$1" wc -l >/dev/null' sh "$BATS_TEST_TMPDIR/log"
+	assert_success
+	run awk -F '\t' 'NR > 1 { s += $5 } END { print s }' "$BATS_TEST_TMPDIR/log"
+	assert_output "$(seq 100000 | wc -c)"
+}
+
 # ---- cancellation: nothing is left ----
 
 @test "SIGTERM mid-run: exit 143, every job stopped and reaped" {
