@@ -10,10 +10,31 @@
 
 #include "impl.h"
 
+/*
+ * Never on 0, 1 or 2: in a command started with stdout closed a pipe would
+ * land on fd 1, and output meant for stdout would wait on a pipe's read end.
+ */
 int
 csp__pipe(int fds[2], int flags)
 {
-	return pipe2(fds, O_CLOEXEC | flags);
+	int i, fd, e;
+
+	if (pipe2(fds, O_CLOEXEC | flags) == -1)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		if (fds[i] > STDERR_FILENO)
+			continue;
+		if ((fd = fcntl(fds[i], F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1) {
+			e = errno;
+			close(fds[0]);
+			close(fds[1]);
+			errno = e;
+			return -1;
+		}
+		close(fds[i]);
+		fds[i] = fd;
+	}
+	return 0;
 }
 
 /* Close every fd from lowfd up except those in keep: no stray write end survives. */
