@@ -5,10 +5,11 @@ load common
 
 # until_file FILE: wait (at most 10 s) until FILE has something in it.
 until_file() {
-	local i
-	for i in $(seq 200); do
+	local n=0
+	while [ "$n" -lt 200 ]; do
 		[ -s "$1" ] && return 0
 		sleep 0.05
+		n=$((n + 1))
 	done
 	echo "$1 never came" >&2
 	return 1
