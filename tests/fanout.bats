@@ -102,6 +102,23 @@ WAIT_FOR='wait_for() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05
 	assert_output "$want"
 }
 
+@test "-k starts no more jobs while 1024 ended ones wait for an earlier one" {
+	# Job 1 waits until the others stop starting, then says how many started.
+	leakfree sh -c 'seq 3000 | csp-fanout -k -j4 sh -c "
+		echo \$1 >> \"\$2\"
+		if [ \$1 = 1 ]; then
+			n=0; i=0
+			while [ \$i -lt 100 ]; do
+				sleep 0.1; m=\$(wc -l < \"\$2\"); i=\$((i + 1))
+				[ \$m -eq \$n ] && [ \$m -gt 1 ] && break; n=\$m
+			done
+			echo started \$n
+		fi" sh {} "$1/log" | head -1' sh "$BATS_TEST_TMPDIR"
+	assert_success
+	[ "${output#started }" -le $((1024 + 4)) ]
+	[ "${output#started }" -ge 1000 ]
+}
+
 @test "a job's output without a final newline gets one, so jobs never run together" {
 	leakfree csp-fanout -k printf %s ::: a b
 	assert_output "$(printf 'a\nb')"
