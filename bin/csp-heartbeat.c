@@ -59,10 +59,8 @@ finish(int r, const csp_heartbeat_cmd *hb, const char *timeout)
 		warnx("unhealthy: no record in %s; stopped: %s", timeout, hb->argv[0]);
 		return CSP_EXIT_TIMEOUT;
 	}
-	if (errno == ENOENT)
-		err(CSP_EXIT_NOTFOUND, "%s", hb->argv[0]);
-	if (errno == EACCES || errno == ENOEXEC || errno == EPERM || errno == EISDIR)
-		err(CSP_EXIT_NOEXEC, "%s", hb->argv[0]);
+	if (csp_exec_status(errno) != CSP_EXIT_SYS)
+		err(csp_exec_status(errno), "%s", hb->argv[0]);
 	err(CSP_EXIT_SYS, "heartbeat");
 }
 

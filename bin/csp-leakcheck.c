@@ -59,27 +59,6 @@ reap(pid_t cmd, int *status)
 			    WIFSIGNALED(ws) ? CSP_EXIT_SIGNAL + WTERMSIG(ws) : 1;
 }
 
-/* Not found 127, found but not runnable 126, anything else (fork) 125. */
-static int
-exec_status(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return CSP_EXIT_NOTFOUND;
-	case EACCES:
-	case ENOEXEC:
-	case EPERM:
-	case EISDIR:
-	case ETXTBSY:
-	case ELOOP:
-	case ENAMETOOLONG:
-		return CSP_EXIT_NOEXEC;
-	default:
-		return CSP_EXIT_SYS;
-	}
-}
-
 static int
 ignored(const csp_leak *l)
 {
@@ -252,7 +231,7 @@ main(int argc, char *argv[])
 		int e = errno;
 
 		warn("%s", argv[0]);
-		return exec_status(e);
+		return csp_exec_status(e);
 	}
 
 	/* While the command runs, pass signals on to it. */

@@ -30,9 +30,9 @@ finish(int r, const csp_race_cmd *cmds)
 		return CSP_EXIT_SIGNAL + csp_signalled();
 	if (r == -1 && (e == ECANCELED || e == EPIPE))
 		return 0;  /* --done, or our reader went away: a clean stop */
-	if (r == -1 && (e == ENOENT || e == EACCES || e == ENOEXEC)) {
+	if (r == -1 && csp_exec_status(e) != CSP_EXIT_SYS) {
 		warn("/bin/sh");
-		return e == ENOENT ? CSP_EXIT_NOTFOUND : CSP_EXIT_NOEXEC;
+		return csp_exec_status(e);
 	}
 	if (r == -1) {
 		warn("race");

@@ -124,24 +124,7 @@ main(int argc, char *argv[])
 	} else if (r == -1 && (errno == ECANCELED || errno == EPIPE)) {
 		status = 0;  /* --done: a clean stop; or our reader went away: stop quietly */
 	} else if (r == -1) {
-		switch (errno) {
-		case ENOENT:
-		case ENOTDIR:
-			status = CSP_EXIT_NOTFOUND;
-			break;
-		case EACCES:
-		case ENOEXEC:
-		case EPERM:
-		case EISDIR:
-		case ETXTBSY:
-		case ELOOP:
-		case ENAMETOOLONG:
-			status = CSP_EXIT_NOEXEC;
-			break;
-		default:
-			status = CSP_EXIT_SYS;
-			break;
-		}
+		status = csp_exec_status(errno);
 		warn("%s", status == CSP_EXIT_SYS ? "supervise" : w.argv[0]);
 	} else if (w.why != CSP_WARD_OK) {
 		warnx("giving up after %lld restart%s: %s", w.restarts,

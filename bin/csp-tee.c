@@ -35,8 +35,8 @@ finish(int r, const csp_tee_cmd *cmds, int n)
 				    cmds[i].cmd);
 		return CSP_EXIT_FAIL;
 	}
-	if (r == -1 && (errno == ENOENT || errno == EACCES || errno == ENOEXEC))
-		err(errno == ENOENT ? CSP_EXIT_NOTFOUND : CSP_EXIT_NOEXEC, "sh");
+	if (r == -1 && csp_exec_status(errno) != CSP_EXIT_SYS)
+		err(csp_exec_status(errno), "sh");
 	if (r == -1)
 		err(CSP_EXIT_SYS, "tee");
 	for (i = 0; i < n; i++) {

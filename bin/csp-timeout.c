@@ -87,28 +87,6 @@ tell(int sig, void *arg)
 		warnx("sending signal %d to command '%s'", sig, command);
 }
 
-/* Not found 127, found but not runnable 126, anything else 125. */
-static int
-exec_status(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return CSP_EXIT_NOTFOUND;
-	case EACCES:
-	case ENOEXEC:
-	case EPERM:
-	case EISDIR:
-	case ETXTBSY:
-	case ELOOP:
-	case ENAMETOOLONG:
-	case E2BIG:
-		return CSP_EXIT_NOEXEC;
-	default:
-		return CSP_EXIT_SYS;
-	}
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -173,7 +151,7 @@ main(int argc, char *argv[])
 		e = errno;
 		if (t.status == -1 && t.cause == 0) {
 			warn("%s", command);
-			return exec_status(e);
+			return csp_exec_status(e);
 		}
 		err(CSP_EXIT_SYS, "stopping what %s left running", command);
 	}

@@ -177,6 +177,26 @@ int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
 /* The patterns as calls: each command is a thin shell over one of these. */
 int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
+/* src.c: a stream to read: a file, a FIFO, stdin, or a command's output */
+#define CSP_SRC_CMD 1         /* the name is a command, run as sh -c name */
+#define CSP_SRC_STDIN 2       /* read standard input; the name is only its label */
+typedef struct csp_src {
+	const char *name;         /* as given, not copied */
+	int flags;                /* CSP_SRC_* */
+	csp_rd rd;                /* rd.fd is -1 once closed */
+	csp_proc proc;            /* a command's; pid -1 for a file */
+	int err;                  /* errno of a failed open or read, or 0 */
+} csp_src;
+typedef void csp_src_fn(const csp_src *s, void *arg);
+int csp_src_open(csp_src *s, const char *name, int flags, int delim);
+int csp_src_close(csp_src *s, const csp_done *done, int64_t deadline);
+int csp_src_failed(const csp_src *s);
+void csp_src_stop(csp_src *s, int n);
+#define CSP_MERGE_TAG 1       /* each record starts with its source's name and a tab */
+int csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
+              void *arg, const csp_done *done);
+int csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
+               void *arg, const csp_done *done);
 /* fanout.c: a pool of exec'd jobs, one per record; fanpipe.c: streaming workers */
 #define CSP_FANOUT_KEEP 1     /* -k: output in input order */
 #define CSP_FANOUT_TAG 2      /* each output line starts with its record and a tab */
@@ -241,26 +261,6 @@ int csp_parse_size(const char *s, unsigned long long min, unsigned long long max
 int csp_vspawn(csp_proc *p, const char *path, char *const argv[], const int fds[3],
                int flags);
 int csp_lookpath(const char *name, char *buf, size_t size);
-/* src.c: a stream to read: a file, a FIFO, stdin, or a command's output */
-#define CSP_SRC_CMD 1         /* the name is a command, run as sh -c name */
-#define CSP_SRC_STDIN 2       /* read standard input; the name is only its label */
-typedef struct csp_src {
-	const char *name;         /* as given, not copied */
-	int flags;                /* CSP_SRC_* */
-	csp_rd rd;                /* rd.fd is -1 once closed */
-	csp_proc proc;            /* a command's; pid -1 for a file */
-	int err;                  /* errno of a failed open or read, or 0 */
-} csp_src;
-typedef void csp_src_fn(const csp_src *s, void *arg);
-int csp_src_open(csp_src *s, const char *name, int flags, int delim);
-int csp_src_close(csp_src *s, const csp_done *done, int64_t deadline);
-int csp_src_failed(const csp_src *s);
-void csp_src_stop(csp_src *s, int n);
-#define CSP_MERGE_TAG 1       /* each record starts with its source's name and a tab */
-int csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
-              void *arg, const csp_done *done);
-int csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
-               void *arg, const csp_done *done);
 /* supervise.c: the steward that heals: restarts its ward when it fails or goes quiet */
 enum { CSP_WARD_OK, CSP_WARD_EXIT, CSP_WARD_SIGNAL, CSP_WARD_SILENT, CSP_WARD_NOPULSE };
 typedef struct csp_ward {
@@ -285,6 +285,28 @@ typedef struct csp_rate {
 int csp_parse_rate(const char *s, csp_rate *r);
 int csp_ratelimit(csp_rd *in, csp_wr *out, const csp_rate *rates, int n, long long burst,
                   const csp_done *done);
+/* timeout.c: Go's context.WithTimeout over a command and its whole tree */
+#define CSP_TIMEOUT_FOREGROUND 1  /* the command stays in our process group */
+typedef struct csp_timeout_cmd {
+	char *const *argv;        /* run with execvp; it keeps every descriptor */
+	int sig;                  /* sent to it (its group) at the deadline; 0 sends none */
+	int64_t kill_after;       /* then SIGKILL this many ms later; 0 never */
+	int64_t grace;            /* for what it left running: sig, this long, SIGKILL */
+	int flags;
+	void (*notify)(int sig, void *arg);  /* told of each signal before it is sent */
+	void *arg;
+	int status;               /* its exit code or 128+signal, once reaped */
+	int cause;                /* 0 it ended first, ETIMEDOUT deadline, ECANCELED done */
+} csp_timeout_cmd;
+int csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done);
+/* race.c: the or-channel over commands: the first to finish wins, the rest are stopped */
+#define CSP_RACE_SUCCESS 1        /* only a command that exits 0 wins */
+typedef struct csp_race_cmd {
+	const char *cmd;          /* run as sh -c cmd, CSP_REPLICA set to its index */
+	int status;               /* exit code or 128+signal if it finished; -1 if stopped */
+} csp_race_cmd;
+int csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
+             const csp_done *done);
 /* group.c: Go's errgroup: the first failure stops the rest; a limit on how many run */
 typedef struct csp_group_cmd {
 	const char *cmd;          /* run as sh -c cmd */
@@ -308,28 +330,6 @@ typedef struct csp_heartbeat_cmd {
 	long long dropped;        /* pulses dropped: fd full, or its reader gone */
 } csp_heartbeat_cmd;
 int csp_heartbeat(csp_heartbeat_cmd *hb, csp_wr *out, int delim, const csp_done *done);
-/* timeout.c: Go's context.WithTimeout over a command and its whole tree */
-#define CSP_TIMEOUT_FOREGROUND 1  /* the command stays in our process group */
-typedef struct csp_timeout_cmd {
-	char *const *argv;        /* run with execvp; it keeps every descriptor */
-	int sig;                  /* sent to it (its group) at the deadline; 0 sends none */
-	int64_t kill_after;       /* then SIGKILL this many ms later; 0 never */
-	int64_t grace;            /* for what it left running: sig, this long, SIGKILL */
-	int flags;
-	void (*notify)(int sig, void *arg);  /* told of each signal before it is sent */
-	void *arg;
-	int status;               /* its exit code or 128+signal, once reaped */
-	int cause;                /* 0 it ended first, ETIMEDOUT deadline, ECANCELED done */
-} csp_timeout_cmd;
-int csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done);
-/* race.c: the or-channel over commands: the first to finish wins, the rest are stopped */
-#define CSP_RACE_SUCCESS 1        /* only a command that exits 0 wins */
-typedef struct csp_race_cmd {
-	const char *cmd;          /* run as sh -c cmd, CSP_REPLICA set to its index */
-	int status;               /* exit code or 128+signal if it finished; -1 if stopped */
-} csp_race_cmd;
-int csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
-             const csp_done *done);
 #define CSP_TEE_STRICT 1      /* a command that stops taking input stops them all */
 #define CSP_TEE_TAG 2         /* each output record starts with its command and a tab */
 typedef struct csp_tee_cmd {
@@ -359,6 +359,7 @@ int csp_parse_duration(const char *s, int64_t *ms);
 #define CSP_EXIT_NOEXEC 126   /* found but could not be executed */
 #define CSP_EXIT_NOTFOUND 127 /* not found */
 #define CSP_EXIT_SIGNAL 128   /* + N: ended by signal N */
+int csp_exec_status(int e);  /* exit.c: 127, 126 or 125 for an errno from exec */
 
 /* proctitle.c: a name in ps for every goroutine process */
 void csp_setname(const char *name);

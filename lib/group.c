@@ -27,17 +27,6 @@ struct group {
 	int nd;                   /* how many of pfd are the done's */
 };
 
-/* The shell's codes for a command that never ran. */
-static int
-start_status(int e)
-{
-	if (e == ENOENT)
-		return CSP_EXIT_NOTFOUND;
-	if (e == EACCES || e == ENOEXEC || e == EPERM || e == EISDIR)
-		return CSP_EXIT_NOEXEC;
-	return CSP_EXIT_SYS;
-}
-
 /* 0 running; -1 it could not start (its status and err say why). */
 static int
 start(struct group *g, int i, int devnull)
@@ -49,7 +38,7 @@ start(struct group *g, int i, int devnull)
 
 	if (csp_spawn(p, argv, fds, CSP_SPAWN_PGROUP) == -1) {
 		g->cmds[i].err = errno;
-		g->cmds[i].status = start_status(errno);
+		g->cmds[i].status = csp_exec_status(errno);
 		return -1;
 	}
 	p->pidfd = csp__pidfd(p->pid);  /* -1 on an old kernel: then we look every few ms */
