@@ -280,6 +280,8 @@ emit_all(struct fan *f, struct job *j)
 static void
 job_free(struct job *j)
 {
+	if (j->in != -1)
+		close(j->in);
 	free(j->out[0].p);
 	free(j->out[1].p);
 	free(j->rec.p);
@@ -359,10 +361,12 @@ build_argv(struct fan *f, struct job *j)
 	return 0;
 }
 
+/* A slot's pollfd: a new fd has no events yet, whatever the last poll said of the old one. */
 static void
 watch(struct fan *f, int slot, int k, int fd)
 {
 	f->pfd[f->base + 2 * (slot - 1) + k].fd = fd;
+	f->pfd[f->base + 2 * (slot - 1) + k].revents = 0;
 }
 
 /* Run j (again): its pipes, its group, its deadline. -1 only for a system failure. */
@@ -520,6 +524,7 @@ job_done(struct fan *f, struct job *j)
 		return job_run(f, j);
 	}
 	j->state = J_END;
+	close_fd(&j->in);  /* its block, no longer needed */
 	f->ended++;
 	if (failed)
 		o->failed++;
