@@ -19,7 +19,7 @@ usage(int status)
 	fprintf(status ? stderr : stdout,
 	    "usage: csp-fanout [-0k] [-j jobs] [-a file] [--tag] [--line-buffer] [--bar]\n"
 	    "                  [--halt when,why=n[%%]] [--timeout duration] [--retries n]\n"
-	    "                  [--joblog file] [--grace duration] [--done fd|fifo]\n"
+	    "                  [--joblog file] [--grace duration] [--arg-sep sep] [--done fd|fifo]\n"
 	    "                  [--] command [arg ...] [::: record ...]\n"
 	    "       csp-fanout --pipe [-0k] [-j jobs] [--block size] [options] [--] command [arg ...]\n");
 	exit(status);
@@ -135,7 +135,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
-	       O_DONE, O_PIPE, O_BLOCK };
+	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -157,6 +157,7 @@ main(int argc, char *argv[])
 		{ "pipe", no_argument, NULL, O_PIPE },
 		{ "block", required_argument, NULL, O_BLOCK },
 		{ "block-size", required_argument, NULL, O_BLOCK },
+		{ "arg-sep", required_argument, NULL, O_ARGSEP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -166,7 +167,7 @@ main(int argc, char *argv[])
 	csp_fanout_opt o;
 	struct report rep = { { NULL }, 0 };
 	struct rlimit rl;
-	const char *argfile = NULL;
+	const char *argfile = NULL, *sep = ":::";
 	char **cmd, **args = NULL;
 	long long v;
 	unsigned long long size;
@@ -234,6 +235,11 @@ main(int argc, char *argv[])
 				errx(CSP_EXIT_USAGE, "--block: not a size (1M, 512k, ...): %s", optarg);
 			o.block = (size_t)size;
 			break;
+		case O_ARGSEP:
+			if (*optarg == '\0')
+				errx(CSP_EXIT_USAGE, "--arg-sep: empty");
+			sep = optarg;
+			break;
 		case 'h':
 			usage(0);
 		case 'V':
@@ -245,13 +251,13 @@ main(int argc, char *argv[])
 	}
 	/* COMMAND [ARG...] [::: RECORD...] */
 	cmd = argv + optind;
-	for (ncmd = 0; cmd[ncmd] != NULL && strcmp(cmd[ncmd], ":::") != 0; ncmd++)
+	for (ncmd = 0; cmd[ncmd] != NULL && strcmp(cmd[ncmd], sep) != 0; ncmd++)
 		;
 	if (cmd[ncmd] != NULL) {
 		args = cmd + ncmd + 1;
 		for (i = 0; args[i] != NULL; i++)
-			if (strcmp(args[i], ":::") == 0)
-				errx(CSP_EXIT_USAGE, "::: may come once: records from one list only");
+			if (strcmp(args[i], sep) == 0)
+				errx(CSP_EXIT_USAGE, "%s may come once: records from one list only", sep);
 	}
 	if (ncmd == 0)
 		usage(CSP_EXIT_USAGE);

@@ -59,6 +59,12 @@ WAIT_FOR='wait_for() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05
 	assert_output "$(printf 'r 1\nr 2\nr 3')"
 }
 
+@test "--arg-sep: another separator, so ::: can be an argument" {
+	leakfree csp-fanout --arg-sep ,, -k echo ::: ,, a b
+	assert_success
+	assert_output "$(printf '::: a\n::: b')"
+}
+
 @test "the command is executed directly: a record is one argument, never shell code" {
 	leakfree csp-fanout echo ::: '$(echo injected); echo x'
 	assert_success
