@@ -258,6 +258,25 @@ WAIT_FOR='wait_for() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05
 	assert_output 2
 }
 
+@test "--timeout with --retries: a job that times out runs again" {
+	leakfree csp-fanout --timeout 0.2 --retries 2 sh -c 'echo x >> "$1"; sleep 30' sh "$BATS_TEST_TMPDIR/t" ::: 1
+	[ "$status" -eq 1 ]
+	run wc -l < "$BATS_TEST_TMPDIR/t"
+	assert_output 2
+}
+
+@test "-k --halt now: what ended before the halt is written, in order; nothing after" {
+	leakfree sh -c 'csp-fanout -k -j3 --halt now,fail=1 sh -c "set -- \$1; sleep \$1; echo \$2; exit \$3" sh ::: "0 a 0" "0.1 b 0" "0.3 c 5" "30 d 0" 2>/dev/null'
+	[ "$status" -eq 5 ]
+	assert_output "$(printf 'a\nb\nc')"
+}
+
+@test "--line-buffer --tag: every line tagged, a last line without newline ended" {
+	leakfree csp-fanout -k --lb --tag sh -c 'printf "one\ntwo"' ::: x
+	assert_success
+	assert_output "$(printf 'x\tone\nx\ttwo')"
+}
+
 @test "--bar draws done/total on stderr and nothing on stdout" {
 	leakfree sh -c 'csp-fanout --bar true ::: 1 2 3 2>&1 >/dev/null | tr "\r" "\n"'
 	assert_success
