@@ -86,6 +86,7 @@ parse_halt(const char *s, csp_fanout_opt *o)
 struct report {
 	char *seen[16];
 	int nseen;
+	csp_wr *err;              /* the jobs' stderr, flushed first: messages come after */
 };
 
 /* The job's command as one line, for a message: its words with spaces between, cut short. */
@@ -110,6 +111,8 @@ ended(const csp_fanout_job *job, void *arg)
 	char line[256];
 	int i;
 
+	if ((job->err != 0 || job->timedout || job->halts) && r->err != NULL)
+		csp_wr_flush(r->err, NULL);
 	if (job->err != 0) {
 		for (i = 0; i < r->nseen; i++)
 			if (strcmp(r->seen[i], job->argv[0]) == 0)
@@ -165,7 +168,7 @@ main(int argc, char *argv[])
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	csp_fanout_opt o;
-	struct report rep = { { NULL }, 0 };
+	struct report rep = { { NULL }, 0, NULL };
 	struct rlimit rl;
 	const char *argfile = NULL, *sep = ":::";
 	char **cmd, **args = NULL;
@@ -293,7 +296,7 @@ main(int argc, char *argv[])
 	    csp_rd_init(&in, infd, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1 ||
 	    csp_wr_init(&errw, STDERR_FILENO) == -1)
 		err(CSP_EXIT_SYS, "setting up");
-	o.err = &errw;
+	o.err = rep.err = &errw;
 	r = csp_fanout(args != NULL ? NULL : &in, &out, &o, &done);
 	e = errno;
 	/* Stopped jobs may have left escapers (setsid) behind: we inherited them. */
@@ -311,7 +314,7 @@ main(int argc, char *argv[])
 		return 0;  /* --done, or our reader went away: a clean stop */
 	if (r == -1) {
 		errno = e;
-		err(CSP_EXIT_SYS, "fanout");
+		err(CSP_EXIT_SYS, "running the jobs");
 	}
 	return o.exitval;
 }
