@@ -118,7 +118,7 @@ ended(const csp_fanout_job *job, void *arg)
 			if (strcmp(r->seen[i], job->argv[0]) == 0)
 				break;
 		if (i == r->nseen) {
-			if (job->err == ENOENT)
+			if (job->status == CSP_EXIT_NOTFOUND)
 				warnx("%s: command not found", job->argv[0]);
 			else
 				warnx("%s: cannot execute: %s", job->argv[0], strerror(job->err));

@@ -404,9 +404,9 @@ job_run(struct fan *f, struct job *j)
 	if (csp_vspawn(&p, f->path, j->argv, fds, CSP_SPAWN_PGROUP) == -1) {
 		if (p.pid != -1)
 			goto fail;  /* no child at all: a system failure */
-		/* The exec failed: the job ran and ended at once, 127 or 126. */
+		/* The exec failed: the job ran and ended at once, 127 or 126 (csp_exec_status). */
 		j->pub.err = errno;
-		j->pub.status = errno == ENOENT ? CSP_EXIT_NOTFOUND : CSP_EXIT_NOEXEC;
+		j->pub.status = csp_exec_status(errno);
 		j->reaped = 1;
 		j->pid = -1;
 	} else {

@@ -309,7 +309,7 @@ spawn(struct pipefan *f, struct worker *w, int i)
 		if (p.pid != -1)
 			goto fail;
 		w->pub.err = errno;
-		w->pub.status = errno == ENOENT ? CSP_EXIT_NOTFOUND : CSP_EXIT_NOEXEC;
+		w->pub.status = csp_exec_status(errno);
 		w->reaped = 1;
 		close_fd(&in[1]);
 		close_fd(&out[0]);
