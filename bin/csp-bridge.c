@@ -88,12 +88,8 @@ main(int argc, char *argv[])
 	csp_rd_free(&names);
 	csp_wr_free(&out);
 	errno = e;
-	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
-	if (r == -1 && errno == ECANCELED)
-		return 0;  /* --done: a clean stop */
-	if (r == -1 && errno == EPIPE)
-		return 0;  /* our reader went away: stop quietly */
+	if (csp_clean_exit(r) != -1)
+		return csp_clean_exit(r);  /* a signal, --done, or our reader went away */
 	if (r == -1)
 		err(CSP_EXIT_SYS, "bridge");
 	return r > 0 ? CSP_EXIT_FAIL : 0;

@@ -96,10 +96,8 @@ main(int argc, char *argv[])
 	csp_wr_free(&out);
 	csp_done_free(&done);
 	errno = e;
-	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
-	if (r == -1 && (errno == ECANCELED || errno == EPIPE))
-		return 0;  /* --done, or our reader went away: a clean, quiet stop */
+	if (csp_clean_exit(r) != -1)
+		return csp_clean_exit(r);  /* a signal, --done, or our reader went away */
 	if (r == -1)
 		err(CSP_EXIT_SYS, "writing");
 	return 0;

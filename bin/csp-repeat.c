@@ -73,10 +73,8 @@ main(int argc, char *argv[])
 	csp_wr_free(&out);
 	csp_done_free(&done);
 	errno = e;
-	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
-	if (r == -1 && (errno == ECANCELED || errno == EPIPE))
-		return 0;  /* --done, or our reader went away: a clean, quiet stop */
+	if (csp_clean_exit(r) != -1)
+		return csp_clean_exit(r);  /* a signal, --done, or our reader went away */
 	if (r > 0 && errno != 0)
 		err(CSP_EXIT_FAIL, "-c: %s: cannot run", command);
 	if (r > 0)  /* 128+N: killed by signal N */

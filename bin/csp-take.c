@@ -65,12 +65,8 @@ main(int argc, char *argv[])
 	csp_rd_free(&in);  /* freed, or the sanitizer's leak check fails every test */
 	csp_wr_free(&out);
 	errno = e;
-	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
-	if (r == -1 && errno == ECANCELED)
-		return 0;  /* --done: a clean stop */
-	if (r == -1 && errno == EPIPE)
-		return 0;  /* our reader went away: stop quietly */
+	if (csp_clean_exit(r) != -1)
+		return csp_clean_exit(r);  /* a signal, --done, or our reader went away */
 	if (r == -1)
 		err(CSP_EXIT_SYS, "take");
 	return 0;

@@ -22,12 +22,8 @@ finish(int r, const csp_tee_cmd *cmds, int n)
 {
 	int i, failed = 0;
 
-	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
-	if (r == -1 && errno == ECANCELED)
-		return 0;  /* --done: a clean stop */
-	if (r == -1 && errno == EPIPE)
-		return 0;  /* our reader went away: stop quietly */
+	if (csp_clean_exit(r) != -1)
+		return csp_clean_exit(r);  /* a signal, --done, or our reader went away */
 	if (r == -1 && errno == ESHUTDOWN) {
 		for (i = 0; i < n; i++)
 			if (cmds[i].early)

@@ -81,6 +81,21 @@ csp_signalled(void)
 	return sig_seen;
 }
 
+/*
+ * How a command's call ended, as its exit status: 128+N after signal N; 0
+ * for a clean stop (--done fired: ECANCELED; the reader went away: EPIPE);
+ * -1 for anything else, with errno as it was, for the command to report.
+ */
+int
+csp_clean_exit(int r)
+{
+	if (sig_seen != 0)
+		return CSP_EXIT_SIGNAL + sig_seen;
+	if (r == -1 && (errno == ECANCELED || errno == EPIPE))
+		return 0;
+	return -1;
+}
+
 int
 csp_parse_count(const char *s, long long min, long long max, long long *v)
 {

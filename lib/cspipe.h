@@ -173,6 +173,7 @@ void csp_wr_free(csp_wr *w);
 int csp_done_open(csp_done *d, const char *fd_or_fifo);
 int csp_cancel_on_signals(csp_done *d);
 int csp_signalled(void);
+int csp_clean_exit(int r);
 int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
 /* The patterns as calls: each command is a thin shell over one of these. */
