@@ -79,17 +79,6 @@ drain(csp_rd *r, csp_wr *out, const csp_done *done)
 	return cut > head ? csp_wr_rec(out, r->buf + head, cut - head, r->delim, done) : 0;
 }
 
-static int
-poll_all(struct pollfd *pfd, int n, int timeout)
-{
-	int r;
-
-	do
-		r = poll(pfd, (nfds_t)n, timeout);
-	while (r == -1 && errno == EINTR);
-	return r;
-}
-
 /*
  * Bridge the streams names names into out. Returns the number of streams
  * that failed (each passed to failed in its turn), or -1 with errno; either
@@ -180,11 +169,11 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 		}
 		for (k = 0; k < nd + np; k++)
 			pfd[k].revents = 0;
-		r = poll_all(pfd, nd + np, 0);
+		r = csp__poll(pfd, nd + np, 0);
 		if (r == 0) {
 			if (csp_wr_flush(out, done) == -1)
 				goto fail;
-			r = poll_all(pfd, nd + np, csp__timeout(until));
+			r = csp__poll(pfd, nd + np, csp__timeout(until));
 		}
 		if (r == -1)
 			goto fail;

@@ -144,9 +144,7 @@ csp_done_err(csp_done *d)
 	if (when != CSP_FOREVER && csp_now() >= when)
 		return d->cause = ETIMEDOUT;
 	n = csp__done_poll(d, pfd, CSP_DONE_DEPTH);
-	do
-		r = poll(pfd, n, 0);
-	while (r == -1 && errno == EINTR);
+	r = csp__poll(pfd, n, 0);
 	if (r > 0)
 		return d->cause = ECANCELED;
 	return 0;

@@ -123,18 +123,6 @@ make_tags(struct in *in, int n)
 	return 0;
 }
 
-/* poll, again after EINTR. */
-static int
-poll_all(struct pollfd *pfd, int n, int timeout)
-{
-	int r;
-
-	do
-		r = poll(pfd, (nfds_t)n, timeout);
-	while (r == -1 && errno == EINTR);
-	return r;
-}
-
 /*
  * Merge the open sources of srcs into out. Returns the number of sources
  * that failed (each passed to failed as it does) once all have ended, or -1
@@ -198,11 +186,11 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 			/* Whoever has input, without waiting; wait only if nobody has a turn. */
 			for (k = 0; k < nd + np; k++)
 				pfd[k].revents = 0;
-			r = poll_all(pfd, nd + np, 0);
+			r = csp__poll(pfd, nd + np, 0);
 			if (r == 0 && nready == 0) {
 				if (csp_wr_flush(out, done) == -1)
 					goto fail;
-				r = poll_all(pfd, nd + np, csp__timeout(until));
+				r = csp__poll(pfd, nd + np, csp__timeout(until));
 			}
 			if (r == -1)
 				goto fail;

@@ -138,10 +138,8 @@ csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 		}
 		if (cached == 0 || cached < live) {
 			until = build(&s, cases, n, flags, deadline);
-			do
-				r = poll(s.pfd, s.npfd, (cached || (flags & CSP_DEFAULT)) ? 0 :
-				    csp__timeout(until));
-			while (r == -1 && errno == EINTR);
+			r = csp__poll(s.pfd, s.npfd, (cached || (flags & CSP_DEFAULT)) ? 0 :
+			    csp__timeout(until));
 			if (r == -1)
 				goto out;
 			for (i = 0; i < s.npfd; i++)

@@ -40,3 +40,15 @@ csp_wait_fd(int fd, short events, const csp_done *done, int64_t deadline)
 		}
 	}
 }
+
+/* poll(), again after EINTR: what every wait in the library needs. */
+int
+csp__poll(struct pollfd *pfd, int n, int timeout)
+{
+	int r;
+
+	do
+		r = poll(pfd, (nfds_t)n, timeout);
+	while (r == -1 && errno == EINTR);
+	return r;
+}
