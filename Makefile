@@ -49,8 +49,8 @@ $(B)/libcspipe.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-$(B)/libcspipe.so: $(LIB_OBJ)
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,libcspipe.so.$(SOVERSION) -o $@ $(LIB_OBJ) $(LIBS)
+$(B)/libcspipe.so: $(LIB_OBJ) lib/cspipe.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libcspipe.so.$(SOVERSION) -Wl,--version-script,lib/cspipe.map -o $@ $(LIB_OBJ) $(LIBS)
 
 $(B)/cspipe.pc: lib/cspipe.pc.in lib/cspipe.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' lib/cspipe.pc.in > $@
