@@ -130,7 +130,7 @@ csp_go(csp_proc *p, const char *name, const csp_keep *keep, void (*fn)(void *), 
 	sigset_t all, old;
 	char c;
 
-	csp__proc_init(p, -1, 0);
+	csp__proc_init(p, 0, 0);  /* no child yet: inert */
 	if (csp__children_lost()) {
 		errno = ECHILD;  /* SIGCHLD ignored: the child could never be waited for */
 		return -1;

@@ -20,7 +20,10 @@ csp__status(int ws)
 	return -1;
 }
 
-/* A handle: a started child's, or with pid -1 an inert one that waits and stops nothing. */
+/*
+ * A handle: a started child's, or an inert one that waits for and stops
+ * nothing: pid 0 if no child was started, -1 if one was and its exec failed.
+ */
 void
 csp__proc_init(csp_proc *p, pid_t pid, int flags)
 {

@@ -51,7 +51,7 @@ csp_spawn(csp_proc *p, char *const argv[], const int fds[3], int flags)
 	int errp[2], e;
 	ssize_t r;
 
-	csp__proc_init(p, -1, flags);
+	csp__proc_init(p, 0, flags);  /* no child yet: inert */
 	if (csp__children_lost()) {
 		errno = ECHILD;  /* SIGCHLD ignored: the child could never be waited for */
 		return -1;
@@ -87,8 +87,9 @@ csp_spawn(csp_proc *p, char *const argv[], const int fds[3], int flags)
 	if (r == (ssize_t)sizeof(e)) {
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 			;
+		p->pid = -1;  /* inert still: -1 says a child ran and its exec failed */
 		errno = e;
-		return -1;  /* p stays inert: pid -1 */
+		return -1;
 	}
 	csp__proc_init(p, pid, flags);
 	return 0;

@@ -96,7 +96,7 @@ csp_vspawn(csp_proc *p, const char *path, char *const argv[], const int fds[3], 
 	sigset_t all, old;
 	int e;
 
-	csp__proc_init(p, -1, flags);
+	csp__proc_init(p, 0, flags);  /* no child yet: inert */
 	if (csp__children_lost()) {
 		errno = ECHILD;  /* SIGCHLD ignored: the child could never be waited for */
 		return -1;
@@ -117,8 +117,9 @@ csp_vspawn(csp_proc *p, const char *path, char *const argv[], const int fds[3], 
 		/* The child has exited already: this wait does not block. */
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 			;
+		p->pid = -1;  /* inert still: -1 says a child ran and its exec failed */
 		errno = err;
-		return -1;  /* p stays inert: pid -1 */
+		return -1;
 	}
 	csp__proc_init(p, pid, flags);
 	return 0;
