@@ -32,11 +32,13 @@ main(int argc, char *argv[])
 		fprintf(stderr, "guest-dlopen: csp_now: %s\n", dlerror());
 		return 1;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (argv[i] != ptr[i] || strcmp(argv[i], copy[i]) != 0) {
 			fprintf(stderr, "guest-dlopen: argv[%d] changed: %s\n", i, argv[i]);
 			return 1;
 		}
+		free(copy[i]);
+	}
 	if (environ != env || environ[0] != env0) {
 		fprintf(stderr, "guest-dlopen: environ moved\n");
 		return 1;
