@@ -69,7 +69,16 @@ csp__child_start(pid_t parent, int ready, const int *keep, int nkeep, const char
 		syscall(SYS_write, ready, &c, 1);
 	if (how & CSP__CLOSE)
 		csp__close_except(3, keep, nkeep);
-	csp__child_signals(NULL, how & CSP__EXEC);
+	if (how & CSP__ALONE) {
+		/* Signalled by its new pid only, before the exec resets handlers: see vspawn.c. */
+		sigset_t pend;
+
+		sigpending(&pend);
+		sigorset(&pend, &pend, &csp__sig_ours);
+		csp__child_signals(&pend, how & CSP__EXEC);
+	} else {
+		csp__child_signals(NULL, how & CSP__EXEC);
+	}
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 	if (name != NULL)
 		csp_setname(name);

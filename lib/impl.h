@@ -31,6 +31,7 @@ int csp__status(int wstatus);
 int csp__pick(int n);
 #define CSP__CLOSE 1   /* csp__child_start: close every fd from 3 up not kept */
 #define CSP__EXEC 2    /* ...and an exec follows: the library's SIG_IGNs go */
+#define CSP__ALONE 4   /* ...in a group of its own: only pending signals can come */
 void csp__child_start(pid_t parent, int ready, const int *keep, int nkeep,
                       const char *name, int how);
 void csp__proc_init(csp_proc *p, pid_t pid, int flags);

@@ -34,7 +34,8 @@ child(pid_t parent, char *const argv[], const int fds[3], int flags, int errfd)
 			goto fail;
 	/* Handlers reset, the library's SIG_IGN (SIGPIPE) undone; others' kept. */
 	csp__child_start(parent, -1, keep, 1, NULL,
-	    CSP__EXEC | (flags & CSP_SPAWN_INHERIT ? 0 : CSP__CLOSE));
+	    CSP__EXEC | (flags & CSP_SPAWN_INHERIT ? 0 : CSP__CLOSE) |
+	    (flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID) ? CSP__ALONE : 0));
 	execvp(argv[0], argv);
 fail:
 	e = errno;
