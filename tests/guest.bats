@@ -5,8 +5,12 @@
 
 load common
 
+# Beside prog/ in the build being tested (make check sets CSP_PROG for it).
+SO=$CSP_PROG/..
+GUEST=$SO/prog-so/guest
+
 guest() {
-	leakfree timeout 20 "$CSP_BUILD/prog-so/guest" "$@"
+	leakfree timeout 20 "$GUEST" "$@"
 }
 
 @test "the program's own children, started before and after, stay its own to reap" {
@@ -21,14 +25,14 @@ guest() {
 }
 
 @test "argv and environ are untouched by dlopen() of the library" {
-	leakfree "$CSP_BUILD/prog-so/guest-dlopen" "$CSP_BUILD/libcspipe.so" one two
+	leakfree "$SO/prog-so/guest-dlopen" "$SO/libcspipe.so" one two
 	assert_success
 }
 
 @test "a failed start's handle is inert: stop and wait fail, no sibling is signalled" {
 	# A broken guard would kill(-1, ...): keep that inside a pid namespace.
 	unshare --pid --fork true 2>/dev/null || skip "no pid namespace to contain a kill(-1)"
-	leakfree timeout 20 unshare --pid --fork "$CSP_BUILD/prog-so/guest" inert
+	leakfree timeout 20 unshare --pid --fork "$GUEST" inert
 	assert_success
 	assert_output "failed handles: ECHILD; siblings alive"
 }
@@ -45,7 +49,7 @@ guest() {
 }
 
 @test "signals ignored on entry (trap '' PIPE HUP) stay ignored in exec'd jobs" {
-	leakfree timeout 20 sh -c "trap '' PIPE HUP; exec '$CSP_BUILD/prog-so/guest' sigexec inherited"
+	leakfree timeout 20 sh -c "trap '' PIPE HUP; exec '$GUEST' sigexec inherited"
 	assert_success
 	assert_output --partial "PIPE HUP USR2"
 }
@@ -69,7 +73,7 @@ guest() {
 }
 
 @test "SIGCHLD ignored by the caller (trap '' CHLD): ECHILD, nothing hangs" {
-	leakfree timeout 20 bash -c "trap '' CHLD; exec '$CSP_BUILD/prog-so/guest' sigchld inherited"
+	leakfree timeout 20 bash -c "trap '' CHLD; exec '$GUEST' sigchld inherited"
 	assert_success
 }
 
