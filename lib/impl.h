@@ -50,5 +50,7 @@ struct csp__pid {
 };
 ssize_t csp__descendants(pid_t root, struct csp__pid *out, size_t max);
 int csp__started(pid_t pid, unsigned long long *start);
+/* sig (and SIGCONT) to d through a pidfd, if d is still the process seen. */
+void csp__signal_seen(const struct csp__pid *d, int sig);
 
 #endif

@@ -57,8 +57,8 @@ has_children(void)
  * one seen did. Without pidfds (before Linux 5.3) only an unreaped child of
  * ours is safe to signal by pid.
  */
-static void
-signal_one(const struct csp__pid *d, int sig)
+void
+csp__signal_seen(const struct csp__pid *d, int sig)
 {
 	unsigned long long start;
 	int fd = csp__pidfd(d->pid);
@@ -94,7 +94,7 @@ signal_tree(struct csp__pid *v, int sig)
 	if ((n = csp__descendants(getpid(), v, TREE_MAX)) <= 0)
 		return n;
 	for (i = 0; i < n && i < TREE_MAX; i++)
-		signal_one(&v[i], sig);
+		csp__signal_seen(&v[i], sig);
 	return n;
 }
 

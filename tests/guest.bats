@@ -83,6 +83,11 @@ guest() {
 	assert_output "200 of 200 goroutines ended with their thread"
 }
 
+@test "csp_stop_tree signals by pidfd, and only a process that started when the one seen did" {
+	guest stale
+	assert_success
+}
+
 @test "blocked select, proc_wait and wait_fd sleep: CPU time far below wall time" {
 	guest idle
 	assert_success
