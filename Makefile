@@ -37,9 +37,12 @@ SEED_SRC = $(wildcard tests/seed/*.c)
 SEEDS = $(SEED_SRC:tests/seed/%.c=$(B)/seed/%)
 PROG_SRC = $(wildcard tests/prog/*.c)
 PROGS = $(PROG_SRC:tests/prog/%.c=$(B)/prog/%)
+# Test programs linked to the shared library, as another program would be.
+PROGSO_SRC = $(wildcard tests/prog-so/*.c)
+PROGSO = $(PROGSO_SRC:tests/prog-so/%.c=$(B)/prog-so/%)
 BENCH = $(B)/bench/cspbench
 
-all: $(B)/libcspipe.a $(B)/libcspipe.so $(B)/cspipe.pc $(CMDS) $(SEEDS) $(PROGS) $(BENCH)
+all: $(B)/libcspipe.a $(B)/libcspipe.so $(B)/cspipe.pc $(CMDS) $(SEEDS) $(PROGS) $(PROGSO) $(BENCH)
 
 $(B)/lib/%.o: lib/%.c lib/cspipe.h lib/impl.h
 	@mkdir -p $(@D)
@@ -66,6 +69,20 @@ $(B)/seed/%: tests/seed/%.c $(B)/libcspipe.a
 $(B)/prog/%: tests/prog/%.c $(B)/libcspipe.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcspipe.a $(LIBS)
+
+# The soname's link beside the library, found through the rpath at run time.
+$(B)/libcspipe.so.$(SOVERSION): $(B)/libcspipe.so
+	ln -sf libcspipe.so $@
+
+$(B)/prog-so/%: tests/prog-so/%.c $(B)/libcspipe.so.$(SOVERSION)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< -L$(B) -lcspipe \
+		-Wl,-rpath,$(abspath $(B)) $(LIBS)
+
+# This one loads the library itself, with dlopen(): it must not be linked to it.
+$(B)/prog-so/guest-dlopen: tests/prog-so/guest-dlopen.c $(B)/libcspipe.so.$(SOVERSION)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -ldl
 
 $(B)/bench/cspbench: $(wildcard scripts/bench/*.c) $(B)/libcspipe.a
 	@mkdir -p $(@D)

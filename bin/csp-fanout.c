@@ -137,6 +137,7 @@ ended(const csp_fanout_job *job, void *arg)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP };
 	static const struct option longopts[] = {

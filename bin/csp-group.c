@@ -59,6 +59,7 @@ finish(int r, const csp_group_cmd *cmds, int failed)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static const struct option longopts[] = {
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "grace", required_argument, NULL, 'g' },

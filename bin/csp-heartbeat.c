@@ -67,6 +67,7 @@ finish(int r, const csp_heartbeat_cmd *hb, const char *timeout)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "timeout", required_argument, NULL, 't' },

@@ -166,6 +166,7 @@ report(FILE *out, size_t n)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static const struct option longopts[] = {
 		{ "bound", required_argument, NULL, 't' },
 		{ "grace", required_argument, NULL, 'g' },

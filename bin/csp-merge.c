@@ -32,6 +32,7 @@ report(const csp_src *s, void *arg)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "command", required_argument, NULL, 'c' },

@@ -44,6 +44,7 @@ finish(int r, const csp_race_cmd *cmds)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static const struct option longopts[] = {
 		{ "replicas", required_argument, NULL, 'n' },
 		{ "grace", required_argument, NULL, 'g' },

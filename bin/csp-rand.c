@@ -43,6 +43,7 @@ parse_range(const char *s, int64_t *lo, int64_t *hi)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static const struct option longopts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "range", required_argument, NULL, 'r' },

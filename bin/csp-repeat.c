@@ -20,6 +20,7 @@ usage(int status)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static const struct option longopts[] = {
 		{ "command", required_argument, NULL, 'c' },
 		{ "null", no_argument, NULL, '0' },

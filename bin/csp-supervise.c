@@ -40,6 +40,7 @@ on_restart(const csp_ward *w, void *arg)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	enum { OPT_PULSE = 256, OPT_MAXBACKOFF, OPT_MAXRESTARTS };
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 't' },

@@ -18,6 +18,7 @@ usage(int status)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "done", required_argument, NULL, 'd' },

@@ -47,6 +47,7 @@ finish(int r, const csp_tee_cmd *cmds, int n)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static const struct option longopts[] = {
 		{ "command", required_argument, NULL, 'c' },
 		{ "null", no_argument, NULL, '0' },

@@ -90,6 +90,7 @@ tell(int sig, void *arg)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static const struct option longopts[] = {
 		{ "kill-after", required_argument, NULL, 'k' },
 		{ "signal", required_argument, NULL, 's' },

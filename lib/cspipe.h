@@ -10,6 +10,7 @@
 #ifndef CSPIPE_H
 #define CSPIPE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -363,7 +364,11 @@ int csp_parse_duration(const char *s, int64_t *ms);
 int csp_exec_status(int e);  /* exit.c: 127, 126 or 125 for an errno from exec */
 
 /* proctitle.c: a name in ps for every goroutine process */
+int csp_title_init(int argc, char *argv[]);
 void csp_setname(const char *name);
+/* sig.c: dispositions the library sets itself, and those the program inherited */
+int csp_sig_ignore(int sig);
+int csp_sig_inherited(sigset_t *set);
 
 #ifdef __cplusplus
 }

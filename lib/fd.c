@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -70,22 +69,4 @@ csp__close_except(int lowfd, const int *keep, int n)
 	if (syscall(SYS_close_range, next, ~0U, 0) == -1)
 		closefrom(next);  /* no close_range: libbsd's way */
 	return 0;
-}
-
-/* A send to a pipe nobody reads must be EPIPE, not a death: ignore SIGPIPE once. */
-void
-csp__nosigpipe(void)
-{
-	static int done;
-	struct sigaction sa;
-
-	if (done)
-		return;
-	done = 1;
-	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
-		sa.sa_handler = SIG_IGN;
-		sigemptyset(&sa.sa_mask);
-		sa.sa_flags = 0;
-		sigaction(SIGPIPE, &sa, NULL);
-	}
 }

@@ -3,6 +3,7 @@
 #define CSP_IMPL_H
 
 #include <poll.h>
+#include <signal.h>
 
 #include "cspipe.h"
 
@@ -28,9 +29,28 @@ int csp__chan_buffered(const csp_chan *c);
 
 int csp__status(int wstatus);
 int csp__pick(int n);
-void csp__child_start(pid_t parent, const int *keep, int nkeep, const char *name,
-                      int close);
+#define CSP__CLOSE 1   /* csp__child_start: close every fd from 3 up not kept */
+#define CSP__EXEC 2    /* ...and an exec follows: the library's SIG_IGNs go */
+#define CSP__ALONE 4   /* ...in a group of its own: only pending signals can come */
+void csp__child_start(pid_t parent, int ready, const int *keep, int nkeep,
+                      const char *name, int how);
+void csp__proc_init(csp_proc *p, pid_t pid, int flags);
 int csp__pidfd(pid_t pid);
 void csp__reap_orphans(const pid_t *mine, int n);
+
+extern pid_t csp__reaper;      /* the process that called csp_subreaper, or 0 */
+extern sigset_t csp__sig_ours; /* signals the library itself set to SIG_IGN */
+int csp__children_lost(void);
+void csp__child_signals(const sigset_t *only, int exec);
+
+/* A descendant as found in /proc: pid and start time name one process, pid alone does not. */
+struct csp__pid {
+	pid_t pid, ppid;
+	unsigned long long start;  /* clock ticks after boot */
+};
+ssize_t csp__descendants(pid_t root, struct csp__pid *out, size_t max);
+int csp__started(pid_t pid, unsigned long long *start);
+/* sig (and SIGCONT) to d through a pidfd, if d is still the process seen. */
+void csp__signal_seen(const struct csp__pid *d, int sig);
 
 #endif

@@ -128,6 +128,46 @@ age_ms(unsigned long long start)
 	return hz > 0 ? now - (int64_t)(start * 1000 / (unsigned long long)hz) : 0;
 }
 
+/* Which of v[0..n) descend from root: in[i] set for each. */
+static void
+mark(pid_t root, const struct node *v, ssize_t n, char *in)
+{
+	ssize_t i, j;
+	int grew;
+
+	do {
+		grew = 0;
+		for (i = 0; i < n; i++) {
+			if (in[i] || v[i].pid == root)
+				continue;
+			if (v[i].ppid == root) {
+				in[i] = grew = 1;
+				continue;
+			}
+			for (j = 0; j < n; j++)
+				if (in[j] && v[j].pid == v[i].ppid) {
+					in[i] = grew = 1;
+					break;
+				}
+		}
+	} while (grew);
+}
+
+static ssize_t
+walk(pid_t root, struct node **v, char **in)
+{
+	ssize_t n;
+
+	if ((n = snapshot(v)) == -1)
+		return -1;
+	if ((*in = calloc((size_t)n + 1, 1)) == NULL) {
+		free(*v);
+		return -1;
+	}
+	mark(root, *v, n, *in);
+	return n;
+}
+
 /*
  * Every live or zombie descendant of root (orphans reparent to a subreaper,
  * so for one they are its descendants too). Fills up to max; returns how many.
@@ -139,30 +179,9 @@ csp_descendants(pid_t root, csp_leak *out, size_t max)
 	ssize_t n, i;
 	size_t found = 0;
 	char *in;
-	int grew;
 
-	if ((n = snapshot(&v)) == -1)
+	if ((n = walk(root, &v, &in)) == -1)
 		return -1;
-	if ((in = calloc((size_t)n + 1, 1)) == NULL) {
-		free(v);
-		return -1;
-	}
-	do {
-		grew = 0;
-		for (i = 0; i < n; i++) {
-			if (in[i] || v[i].pid == root)
-				continue;
-			if (v[i].ppid == root) {
-				in[i] = grew = 1;
-				continue;
-			}
-			for (ssize_t j = 0; j < n; j++)
-				if (in[j] && v[j].pid == v[i].ppid) {
-					in[i] = grew = 1;
-					break;
-				}
-		}
-	} while (grew);
 	for (i = 0; i < n; i++) {
 		if (!in[i])
 			continue;
@@ -180,4 +199,42 @@ csp_descendants(pid_t root, csp_leak *out, size_t max)
 	free(in);
 	free(v);
 	return (ssize_t)found;
+}
+
+/* The same, as pid and start time: what it takes to signal them safely (tree.c). */
+ssize_t
+csp__descendants(pid_t root, struct csp__pid *out, size_t max)
+{
+	struct node *v;
+	ssize_t n, i;
+	size_t found = 0;
+	char *in;
+
+	if ((n = walk(root, &v, &in)) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!in[i])
+			continue;
+		if (found < max) {
+			out[found].pid = v[i].pid;
+			out[found].ppid = v[i].ppid;
+			out[found].start = v[i].start;
+		}
+		found++;
+	}
+	free(in);
+	free(v);
+	return (ssize_t)found;
+}
+
+/* When the process that has pid now started: -1 if there is none. */
+int
+csp__started(pid_t pid, unsigned long long *start)
+{
+	struct node nd;
+
+	if (parse_stat(pid, &nd) == -1)
+		return -1;
+	*start = nd.start;
+	return 0;
 }

@@ -20,6 +20,44 @@ csp__status(int ws)
 	return -1;
 }
 
+/*
+ * A handle: a started child's, or an inert one that waits for and stops
+ * nothing: pid 0 if no child was started, -1 if one was and its exec failed.
+ */
+void
+csp__proc_init(csp_proc *p, pid_t pid, int flags)
+{
+	p->pid = pid;
+	p->pidfd = -1;  /* opened when a wait with a done or deadline needs it */
+	p->status = -1;
+	p->flags = flags;
+}
+
+/*
+ * Not one of ours: a failed start's handle, or one never filled. pid 0 and
+ * negative pids are groups or everyone to kill() and "any child" to waitpid().
+ */
+static int
+inert(const csp_proc *p)
+{
+	if (p->pid > 0)
+		return 0;
+	errno = ECHILD;
+	return 1;
+}
+
+/* Still our child, unreaped: its pid cannot have gone to another process. */
+static int
+ours(const csp_proc *p)
+{
+	siginfo_t si;
+
+	while (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1)
+		if (errno != EINTR)
+			return 0;  /* ECHILD: reaped by other means; the pid may be anyone's now */
+	return 1;
+}
+
 static int
 reaped(csp_proc *p, int ws)
 {
@@ -59,6 +97,8 @@ csp_proc_wait(csp_proc *p, const csp_done *done, int64_t deadline)
 
 	if (p->status != -1)
 		return p->status;
+	if (inert(p))
+		return -1;
 	/* Nothing to wait for but the child: waitpid alone, no pidfd, no poll. */
 	if ((done != NULL || deadline != CSP_FOREVER) && pidfd(p) != -1 &&
 	    csp_wait_fd(p->pidfd, POLLIN, done, deadline) == -1)
@@ -90,6 +130,8 @@ csp_proc_wait(csp_proc *p, const csp_done *done, int64_t deadline)
 static void
 signal_proc(const csp_proc *p, int sig)
 {
+	if (p->pid <= 0)
+		return;
 	if ((p->flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID)) &&
 	    kill(-p->pid, sig) == 0)
 		return;
@@ -127,18 +169,15 @@ exited(csp_proc *p, int64_t deadline)
 int
 csp_proc_stop(csp_proc *p, int sig, int64_t grace_ms)
 {
-	int group = p->flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID);
-
 	if (p->status != -1)
 		return p->status;
+	if (inert(p) || !ours(p))
+		return -1;
 	signal_proc(p, sig);
 	if (exited(p, csp_after(grace_ms)) == -1 && errno != ETIMEDOUT)
 		return -1;
 	/* The leader is dead or past its grace; it is still unreaped, so the group id is ours. */
-	if (group)
-		kill(-p->pid, SIGKILL);
-	else
-		kill(p->pid, SIGKILL);
+	signal_proc(p, SIGKILL);
 	return csp_proc_wait(p, NULL, CSP_FOREVER);
 }
 

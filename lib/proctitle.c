@@ -1,5 +1,6 @@
 /* proctitle.c: a name in ps for every goroutine process. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <stdio.h>
@@ -22,33 +23,54 @@ forked_child(void)
 
 /*
  * Where ps reads the title: argv's strings and the environment's right after
- * them (setproctitle_init has moved environ out of the way), and the
- * "prog: " prefix setproctitle would put first.
+ * them (csp_title_init has moved them out of the way), and the "prog: "
+ * prefix setproctitle would put first. NULL until the program asks for it.
  */
 static char *title, *title_end;
 static char prefix[64];
 
-/* glibc hands constructors argc, argv and envp: what setproctitle needs. */
+extern char **environ;
+
+/*
+ * No argv or environ is touched unless the program asks: a library linked
+ * or dlopen()ed must leave both as they are. Only the fork count is set up.
+ */
 __attribute__((constructor)) static void
-csp_init(int argc, char **argv, char **envp)
+csp_init(void)
+{
+	pthread_atfork(NULL, NULL, forked_child);
+	syscall(SYS_getpid);  /* bound here, so no child runs the dynamic linker for it */
+}
+
+int
+csp_title_init(int argc, char *argv[])
 {
 	char *end;
 	int i;
 
-	if (argv != NULL && envp != NULL && argc > 0) {
-		/* Measured first: setproctitle_init moves argv[1..] and environ away. */
-		end = argv[0];
-		for (i = 0; i < argc && argv[i] == end; i++)
-			end = argv[i] + strlen(argv[i]) + 1;
-		for (i = 0; envp[i] != NULL && envp[i] == end; i++)
-			end = envp[i] + strlen(envp[i]) + 1;
-		title = argv[0];
-		title_end = end - 1;  /* the last NUL stays */
-		setproctitle_init(argc, argv, envp);
-		snprintf(prefix, sizeof(prefix), "%s: ", getprogname());
+	if (title != NULL)
+		return 0;
+	if (argc <= 0 || argv == NULL || argv[0] == NULL || environ == NULL) {
+		errno = EINVAL;
+		return -1;
 	}
-	pthread_atfork(NULL, NULL, forked_child);
-	syscall(SYS_getpid);  /* bound here, so no child runs the dynamic linker for it */
+	/* Measured first: setproctitle_init moves argv[1..] and environ away. */
+	end = argv[0];
+	for (i = 0; i < argc && argv[i] == end; i++)
+		end = argv[i] + strlen(argv[i]) + 1;
+	for (i = 0; environ[i] != NULL && environ[i] == end; i++)
+		end = environ[i] + strlen(environ[i]) + 1;
+	setproctitle_init(argc, argv, environ);
+	/* It fails silently (no memory): then the strings are still there, in use. */
+	if ((argc > 1 && argv[argc - 1] >= argv[0] && argv[argc - 1] < end) ||
+	    (environ[0] != NULL && environ[0] >= argv[0] && environ[0] < end)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	snprintf(prefix, sizeof(prefix), "%s: ", getprogname());
+	title_end = end - 1;  /* the last NUL stays */
+	title = argv[0];
+	return 0;
 }
 
 void

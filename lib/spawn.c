@@ -32,8 +32,10 @@ child(pid_t parent, char *const argv[], const int fds[3], int flags, int errfd)
 	for (i = 0; i < 3; i++)
 		if (high[i] >= 0 && dup2(high[i], i) == -1)
 			goto fail;
-	csp__child_start(parent, keep, 1, NULL, !(flags & CSP_SPAWN_INHERIT));
-	signal(SIGPIPE, SIG_DFL);  /* the library's SIG_IGN is not the program's */
+	/* Handlers reset, the library's SIG_IGN (SIGPIPE) undone; others' kept. */
+	csp__child_start(parent, -1, keep, 1, NULL,
+	    CSP__EXEC | (flags & CSP_SPAWN_INHERIT ? 0 : CSP__CLOSE) |
+	    (flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID) ? CSP__ALONE : 0));
 	execvp(argv[0], argv);
 fail:
 	e = errno;
@@ -46,22 +48,36 @@ int
 csp_spawn(csp_proc *p, char *const argv[], const int fds[3], int flags)
 {
 	pid_t parent = getpid(), pid;
+	sigset_t all, old;
 	int errp[2], e;
 	ssize_t r;
 
+	csp__proc_init(p, 0, flags);  /* no child yet: inert */
+	if (csp__children_lost()) {
+		errno = ECHILD;  /* SIGCHLD ignored: the child could never be waited for */
+		return -1;
+	}
 	if (csp__pipe(errp, 0) == -1)
 		return -1;
 	fflush(NULL);
-	pid = fork();
-	if (pid == -1) {
+	/* Blocked until the child has dropped the parent's handlers. */
+	sigfillset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, &old) == -1) {
+		pid = -1;
 		e = errno;
+	} else {
+		pid = fork();
+		e = errno;
+		if (pid == 0)
+			child(parent, argv, fds, flags, errp[1]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	if (pid == -1) {
 		close(errp[0]);
 		close(errp[1]);
 		errno = e;
 		return -1;
 	}
-	if (pid == 0)
-		child(parent, argv, fds, flags, errp[1]);
 	close(errp[1]);
 	if ((flags & CSP_SPAWN_PGROUP) && !(flags & CSP_SPAWN_SETSID))
 		setpgid(pid, pid);  /* both sides, so no signal finds it in ours */
@@ -69,16 +85,13 @@ csp_spawn(csp_proc *p, char *const argv[], const int fds[3], int flags)
 		r = read(errp[0], &e, sizeof(e));
 	while (r == -1 && errno == EINTR);
 	close(errp[0]);
-	p->pid = pid;
-	p->pidfd = -1;
-	p->status = -1;
-	p->flags = flags;
 	if (r == (ssize_t)sizeof(e)) {
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 			;
-		p->pid = -1;
+		p->pid = -1;  /* inert still: -1 says a child ran and its exec failed */
 		errno = e;
 		return -1;
 	}
+	csp__proc_init(p, pid, flags);
 	return 0;
 }

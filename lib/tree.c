@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,10 +17,16 @@
 
 #define TREE_MAX 4096
 
+pid_t csp__reaper;
+
+/* The one way the library becomes a subreaper: asked to, and it remembers who asked. */
 int
 csp_subreaper(void)
 {
-	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
+		return -1;
+	csp__reaper = getpid();
+	return 0;
 }
 
 static void
@@ -44,25 +51,55 @@ has_children(void)
 	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0 || errno != ECHILD;
 }
 
+/*
+ * A pid read from /proc may have been reused by the time it is signalled:
+ * open a pidfd first, then check that the process it names started when the
+ * one seen did. Without pidfds (before Linux 5.3) only an unreaped child of
+ * ours is safe to signal by pid.
+ */
+void
+csp__signal_seen(const struct csp__pid *d, int sig)
+{
+	unsigned long long start;
+	int fd = csp__pidfd(d->pid);
+
+	if (fd == -1) {
+		if (errno == ENOSYS && d->ppid == getpid()) {
+			kill(d->pid, sig);
+			if (sig != SIGKILL)
+				kill(d->pid, SIGCONT);
+		}
+		return;  /* ESRCH: gone already */
+	}
+#ifdef SYS_pidfd_send_signal
+	if (csp__started(d->pid, &start) == 0 && start == d->start) {
+		syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+		if (sig != SIGKILL)  /* a stopped process takes sig only when it runs */
+			syscall(SYS_pidfd_send_signal, fd, SIGCONT, NULL, 0);
+	}
+#else
+	(void)start;
+	(void)sig;
+#endif
+	close(fd);
+}
+
 /* Signal every descendant; returns how many there were. */
 static ssize_t
-signal_tree(csp_leak *v, int sig)
+signal_tree(struct csp__pid *v, int sig)
 {
 	ssize_t n, i;
 
 	reap_any();
-	if ((n = csp_descendants(getpid(), v, TREE_MAX)) <= 0)
+	if ((n = csp__descendants(getpid(), v, TREE_MAX)) <= 0)
 		return n;
-	for (i = 0; i < n && i < TREE_MAX; i++) {
-		kill(v[i].pid, sig);
-		if (sig != SIGKILL)
-			kill(v[i].pid, SIGCONT);  /* a stopped process takes sig only when it runs */
-	}
+	for (i = 0; i < n && i < TREE_MAX; i++)
+		csp__signal_seen(&v[i], sig);
 	return n;
 }
 
 static ssize_t
-settle(csp_leak *v, int64_t until)
+settle(int64_t until)
 {
 	struct timespec ts;
 	int64_t step = 1;
@@ -70,7 +107,7 @@ settle(csp_leak *v, int64_t until)
 
 	for (;;) {
 		reap_any();
-		if ((n = csp_descendants(getpid(), v, 0)) <= 0 || csp_now() >= until)
+		if ((n = csp__descendants(getpid(), NULL, 0)) <= 0 || csp_now() >= until)
 			return n;
 		ts.tv_sec = 0;
 		ts.tv_nsec = step * 1000000;
@@ -89,7 +126,7 @@ settle(csp_leak *v, int64_t until)
 ssize_t
 csp_stop_tree(int sig, int64_t grace_ms)
 {
-	csp_leak *v = malloc(TREE_MAX * sizeof(*v));
+	struct csp__pid *v = malloc(TREE_MAX * sizeof(*v));
 	ssize_t first, n;
 	int tries;
 
@@ -100,10 +137,10 @@ csp_stop_tree(int sig, int64_t grace_ms)
 		return 0;  /* no child, so no descendant: skip reading /proc */
 	}
 	first = signal_tree(v, sig);
-	n = first > 0 ? settle(v, csp_after(grace_ms)) : first;
+	n = first > 0 ? settle(csp_after(grace_ms)) : first;
 	for (tries = 0; n > 0 && tries < 50; tries++) {
 		signal_tree(v, SIGKILL);
-		n = settle(v, csp_after(100));
+		n = settle(csp_after(100));
 	}
 	free(v);
 	if (n > 0) {

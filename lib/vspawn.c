@@ -35,7 +35,6 @@ static void __attribute__((noinline))
 child(pid_t parent, const char *path, char *const argv[], const int fds[3],
       int flags, volatile int *err)
 {
-	struct sigaction sa;
 	sigset_t none, pend;
 	int i, high[3] = { -1, -1, -1 };
 
@@ -63,24 +62,15 @@ child(pid_t parent, const char *path, char *const argv[], const int fds[3],
 	 * run: reset every caught signal to the default. In a group of its own
 	 * (or session), only a signal sent to this new pid could still come, so
 	 * the ones already pending are all there is to reset: one call, not 64.
+	 * What the library ignored itself (SIGPIPE) goes back to the default;
+	 * what the program or its parent ignored stays ignored, as across exec.
 	 */
-	memset(&sa, 0, sizeof(sa));
 	if (flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID)) {
 		sigpending(&pend);
-		sigaddset(&pend, SIGPIPE);
+		sigorset(&pend, &pend, &csp__sig_ours);
+		csp__child_signals(&pend, 1);
 	} else {
-		sigfillset(&pend);
-	}
-	for (i = 1; i < NSIG; i++) {
-		if (!sigismember(&pend, i) || i == SIGKILL || i == SIGSTOP ||
-		    sigaction(i, NULL, &sa) == -1)
-			continue;
-		/* A handler is the parent's code; SIGPIPE ignored is the library's doing. */
-		if (sa.sa_handler != SIG_DFL && (sa.sa_handler != SIG_IGN || i == SIGPIPE)) {
-			sa.sa_handler = SIG_DFL;
-			sa.sa_flags = 0;
-			sigaction(i, &sa, NULL);
-		}
+		csp__child_signals(NULL, 1);
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -106,6 +96,11 @@ csp_vspawn(csp_proc *p, const char *path, char *const argv[], const int fds[3], 
 	sigset_t all, old;
 	int e;
 
+	csp__proc_init(p, 0, flags);  /* no child yet: inert */
+	if (csp__children_lost()) {
+		errno = ECHILD;  /* SIGCHLD ignored: the child could never be waited for */
+		return -1;
+	}
 	sigfillset(&all);
 	if (sigprocmask(SIG_SETMASK, &all, &old) == -1)
 		return -1;
@@ -118,18 +113,15 @@ csp_vspawn(csp_proc *p, const char *path, char *const argv[], const int fds[3], 
 		errno = e;
 		return -1;
 	}
-	p->pid = pid;
-	p->pidfd = -1;
-	p->status = -1;
-	p->flags = flags;
 	if (err != 0) {
 		/* The child has exited already: this wait does not block. */
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 			;
-		p->pid = -1;
+		p->pid = -1;  /* inert still: -1 says a child ran and its exec failed */
 		errno = err;
 		return -1;
 	}
+	csp__proc_init(p, pid, flags);
 	return 0;
 }
 

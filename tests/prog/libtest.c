@@ -618,6 +618,7 @@ t_duration(void)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	const char *t = argc > 1 ? argv[1] : "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

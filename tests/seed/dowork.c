@@ -81,6 +81,7 @@ send_strings(void *arg)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static struct work w;
 	csp_proc worker, canceller, sender;
 	csp_keep k;

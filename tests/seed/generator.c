@@ -46,8 +46,9 @@ receiver(csp_chan *results)
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	csp_chan results;
 	csp_proc p;
 

@@ -32,8 +32,9 @@ gen_random(void *arg)
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	static struct gen g;
 	csp_proc p;
 	csp_keep k;

@@ -58,6 +58,7 @@ keep(csp_chan *in, csp_chan *out)
 int
 main(int argc, char *argv[])
 {
+	csp_title_init(argc, argv);
 	const char *errstr;
 	csp_proc p;
 	int i, ok, nprime;
