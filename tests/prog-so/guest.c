@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "cspipe.h"
-#include "impl.h"  /* csp__signal_seen: what csp_stop_tree signals with */
 
 #define CHECK(cond, ...) do { if (!(cond)) { \
 	fprintf(stderr, "guest: line %d: ", __LINE__); \
@@ -567,36 +566,6 @@ t_idle(void)
 	return 0;
 }
 
-/*
- * A pid seen in /proc that now names another process (here: one that
- * started at another tick) is not signalled; the process seen is.
- */
-static int
-t_stale(void)
-{
-	struct csp__pid seen;
-	pid_t pid;
-	int ws;
-
-	CHECK((pid = fork()) != -1, "fork");
-	if (pid == 0)
-		for (;;)
-			pause();
-	seen.pid = pid;
-	seen.ppid = getpid();
-	CHECK(csp__started(pid, &seen.start) == 0, "no start time for %d", (int)pid);
-	seen.start++;  /* as if the pid had been reused since it was seen */
-	csp__signal_seen(&seen, SIGKILL);
-	usleep(100000);
-	CHECK(alive(pid), "a process that is not the one seen was killed");
-	seen.start--;
-	csp__signal_seen(&seen, SIGKILL);
-	CHECK(waitpid(pid, &ws, 0) == pid && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL,
-	    "the process seen was not killed");
-	printf("a reused pid is left alone; the process seen is killed\n");
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -619,9 +588,7 @@ main(int argc, char *argv[])
 		return t_thread(argc > 2 ? atoi(argv[2]) : 100);
 	if (strcmp(t, "idle") == 0)
 		return t_idle();
-	if (strcmp(t, "stale") == 0)
-		return t_stale();
 	fprintf(stderr, "usage: guest children|argv|inert|handlers|sigexec MODE|"
-	    "sigchld HOW|thread [RUNS]|idle|stale\n");
+	    "sigchld HOW|thread [RUNS]|idle\n");
 	return 2;
 }
