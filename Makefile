@@ -167,7 +167,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libcspipe.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libcspipe.so.$(VERSION)
 	rm -f $(DESTDIR)$(INCDIR)/cspipe.h $(DESTDIR)$(PCDIR)/cspipe.pc
 	rm -f $(DESTDIR)$(BATSLIBDIR)/cspipe/load.bash $(DESTDIR)$(COMPLETIONSDIR)/cspipe
-	-rmdir $(DESTDIR)$(BATSLIBDIR)/cspipe
+	rmdir $(DESTDIR)$(BATSLIBDIR)/cspipe 2>/dev/null || true
 	for f in man/man*/*.[0-9]; do rm -f $(DESTDIR)$(MANDIR)/$${f#man/}; done
 	for l in $(MAN3_LINKS); do rm -f $(DESTDIR)$(MANDIR)/man3/$${l#*:}.3; done
 

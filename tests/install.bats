@@ -12,20 +12,19 @@ readme_example() {
 	awk '/^```c$/ { p = 1; next } /^```$/ { p = 0 } p' "$top/README.md"
 }
 
-# inst [make variables...]: make install from the optimised build, quietly.
-inst() {
-	make -s -C "$top" --no-print-directory B=build/opt "$@" install >/dev/null
+# mk TARGET [make variables...]: make in the tree, quietly, from the optimised
+# build whatever the suite runs under (not the sanitizers': a program linked
+# to an ASan libcspipe.so needs ASan itself), and not as a sub-make of make check.
+mk() {
+	MAKEFLAGS='' MFLAGS='' make -s -C "$top" --no-print-directory SANITIZE= B=build/opt "$@" >/dev/null
 }
-
-uninst() {
-	make -s -C "$top" --no-print-directory B=build/opt "$@" uninstall >/dev/null
-}
+inst() { mk install "$@"; }
+uninst() { mk uninstall "$@"; }
 
 # One installation into a PREFIX for the tests that only read it.
 setup_file() {
 	export P=$BATS_FILE_TMPDIR/prefix
-	make -s -C "$BATS_TEST_DIRNAME/.." --no-print-directory B=build/opt PREFIX="$P" \
-		install >/dev/null
+	inst PREFIX="$P"
 }
 
 # The functions cspipe.h declares (not its typedefs of function types).
@@ -37,7 +36,7 @@ header_functions() {
 	readme_example > "$BATS_TEST_TMPDIR/ex.c"
 	[ -s "$BATS_TEST_TMPDIR/ex.c" ]
 	run cc -std=c11 -Wall -Wextra -Werror -I"$top/lib" -o "$BATS_TEST_TMPDIR/ex" \
-		"$BATS_TEST_TMPDIR/ex.c" "$CSP_BUILD/libcspipe.a" -lbsd -lm
+		"$BATS_TEST_TMPDIR/ex.c" "$top/build/opt/libcspipe.a" -lbsd -lm
 	assert_success
 	leakfree "$BATS_TEST_TMPDIR/ex"
 	assert_success
