@@ -85,7 +85,7 @@ $(B)/cspipe.pc: lib/cspipe.pc.in $(B)/cspipe.pc.vars
 
 $(B)/completion/cspipe: scripts/completion/gen scripts/completion/cspipe.bash $(CMD_SRC)
 	@mkdir -p $(@D)
-	sh scripts/completion/gen $(CMD_SRC) > $@
+	sh scripts/completion/gen $(CMD_SRC) > $@.tmp && mv $@.tmp $@
 
 $(B)/bin/%: bin/%.c $(B)/libcspipe.a
 	@mkdir -p $(@D)
