@@ -119,6 +119,24 @@ header_functions() {
 	assert_output "$want"
 }
 
+@test "make uninstall leaves what was there before install untouched, and adds only shared directories" {
+	root=$BATS_TEST_TMPDIR/root
+	u=$root/usr/local
+	# A /usr/local with other software in it.
+	mkdir -p "$u/bin" "$u/include" "$u/lib/pkgconfig" "$u/lib/bats/bats-support" \
+		"$u/share/man/man1" "$u/share/man/man3" "$u/share/man/man7"
+	touch "$u/bin/other" "$u/lib/pkgconfig/other.pc" "$u/lib/bats/bats-support/load.bash" \
+		"$u/share/man/man1/other.1"
+	before=$(cd "$root" && find . | sort)
+	inst PREFIX=/usr/local DESTDIR="$root"
+	uninst PREFIX=/usr/local DESTDIR="$root"
+	run sh -c "cd '$root' && find . | sort"
+	# bash-completion's directory did not exist: install made it, and as a
+	# directory other packages share, it stays.
+	assert_output "$(printf '%s\n' "$before" ./usr/local/share/bash-completion \
+		./usr/local/share/bash-completion/completions | sort)"
+}
+
 @test "every function of cspipe.h has an installed section 3 page, and every page has a NAME line" {
 	p=$P
 	for f in $(header_functions); do
