@@ -158,6 +158,22 @@ header_functions() {
 	done
 }
 
+@test "apropos finds every function of cspipe.h, and every command, in the installed pages" {
+	man=$BATS_TEST_TMPDIR/man
+	cp -R "$P/share/man" "$man"
+	makewhatis "$man"
+	for f in $(header_functions); do
+		run mapropos -M "$man" -s 3 Nm="$f"
+		assert_success
+		assert_output --partial "$f"
+	done
+	for c in "$top"/bin/csp-*.c; do
+		c=${c##*/}
+		run mapropos -M "$man" -s 1 Nm="${c%.c}"
+		assert_output --regexp "^${c%.c}\(1\) - ."
+	done
+}
+
 # user_bats LINE...: another project's test file. Written with printf, as a
 # here-document's @test lines would be rewritten by this file's own bats.
 user_bats() {
