@@ -10,7 +10,6 @@
 #ifndef CSPIPE_H
 #define CSPIPE_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -368,7 +367,7 @@ int csp_title_init(int argc, char *argv[]);
 void csp_setname(const char *name);
 /* sig.c: dispositions the library sets itself, and those the program inherited */
 int csp_sig_ignore(int sig);
-int csp_sig_inherited(sigset_t *set);
+int csp_sig_inherited(int sig);  /* 1 if sig came ignored from the parent */
 
 #ifdef __cplusplus
 }

@@ -63,7 +63,8 @@ csp_title_init(int argc, char *argv[])
 	setproctitle_init(argc, argv, environ);
 	/* It fails silently (no memory): then the strings are still there, in use. */
 	if ((argc > 1 && argv[argc - 1] >= argv[0] && argv[argc - 1] < end) ||
-	    (environ[0] != NULL && environ[0] >= argv[0] && environ[0] < end)) {
+	    (environ != NULL && environ[0] != NULL && environ[0] >= argv[0] &&
+	    environ[0] < end)) {
 		errno = ENOMEM;
 		return -1;
 	}

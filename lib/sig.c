@@ -43,14 +43,19 @@ csp__nosigpipe(void)
 	csp_sig_ignore(SIGPIPE);
 }
 
+/* 1 if sig was ignored when this was first called (and not by the library), else 0. */
 int
-csp_sig_inherited(sigset_t *set)
+csp_sig_inherited(int sig)
 {
 	static sigset_t inherited;
 	static int seen;
 	struct sigaction sa;
 	int i;
 
+	if (sig <= 0 || sig >= NSIG) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (!seen) {
 		sigemptyset(&inherited);
 		for (i = 1; i < NSIG; i++)
@@ -59,8 +64,7 @@ csp_sig_inherited(sigset_t *set)
 				sigaddset(&inherited, i);
 		seen = 1;
 	}
-	*set = inherited;
-	return 0;
+	return sigismember(&inherited, sig) == 1;
 }
 
 /* Children can never be waited for: SIG_IGN or SA_NOCLDWAIT reaps them unseen. */
