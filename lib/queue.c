@@ -160,8 +160,8 @@ read_counted(struct q *q, char *p, size_t max)
 static int
 refill(struct q *q)
 {
-	size_t max = q->size - q->fill, tail = (q->head + q->fill) % q->cap;
-	char *p = q->base + tail;
+	size_t max = q->size - q->fill;
+	char *p = q->base + q->head + q->fill;  /* past cap is the mirror: one piece, from head */
 	ssize_t n;
 	off_t back;
 

@@ -118,9 +118,12 @@ setup() {
 
 @test "csp-queue on SIGTERM: exit 143, nothing left, whole records out" {
 	leakfree bash -c '
-		yes 0123456789 | csp-queue -m 1M > >(cat > "$1") & q=$!
-		sleep 0.3; kill -TERM $q; wait $q; echo "queue: $?"
-	' sh "$f/out"
+		cd "$1"
+		yes 0123456789 | { sh -c "echo \$\$ > qpid; exec csp-queue -m 1M"; echo "queue: $?" > st; } |
+			cat > out &
+		until [ -s qpid ]; do sleep 0.05; done
+		sleep 0.3; kill -TERM "$(cat qpid)"; wait; cat st
+	' sh "$f"
 	assert_output "queue: 143"
 	[ -s "$f/out" ]
 	[ "$(tail -c 1 "$f/out" | od -An -c | tr -d ' ')" = '\n' ]
@@ -171,4 +174,26 @@ setup() {
 	run csp-queue --version
 	assert_success
 	assert_output --regexp "^csp-queue [0-9]+\.[0-9]+\.[0-9]+$"
+}
+
+@test "csp-queue cut short by SIGTERM while its ring wraps: the slow reader gets whole records" {
+	# A 4 KiB queue of 1500-byte records, each written in two halves, goes
+	# round its ring while the reader takes 999 bytes at a time; all that
+	# reached the reader ends with a whole record.
+	leakfree bash -c '
+		cd "$1"
+		awk "BEGIN { for (i = 0; i < 2000; i++) { printf \"%0749d\", i; fflush()
+			if (i % 10 == 0) system(\"sleep 0.002\"); printf \"%0750d\n\", i; fflush() } }" |
+			{ sh -c "echo \$\$ > qpid; exec csp-queue -m 4k"; echo "queue: $?" > st; } |
+			{ while [ ! -e go ]; do head -c 999; sleep 0.001; done; cat; } > out &
+		until [ -s qpid ]; do sleep 0.05; done
+		sleep 0.5; kill -TERM "$(cat qpid)"
+		until [ -s st ]; do sleep 0.05; done
+		touch go; wait; cat st
+	' sh "$f"
+	assert_output "queue: 143"
+	[ -s "$f/out" ]
+	[ "$(tail -c 1 "$f/out" | od -An -c | tr -d ' ')" = '\n' ]
+	run grep -vxEc '[0-9]{1499}' "$f/out"
+	assert_output 0
 }
