@@ -95,6 +95,17 @@ setup() {
 	assert_output "$(printf '1\nqueue: 0')"
 }
 
+@test "csp-queue stops when its reader goes away, even while upstream is silent" {
+	leakfree bash -c '
+		{ echo a; sleep 3; touch "$1/late"; } |
+			{ csp-queue; echo "queue: $? $([ -e "$1/late" ] && echo after || echo before)" > "$1/st"; } |
+			head -1
+		cat "$1/st"
+	' sh "$f"
+	assert_success
+	assert_output "$(printf 'a\nqueue: 0 before')"
+}
+
 @test "csp-queue --done FD: closing it stops a queue that waits for upstream, exit 0" {
 	leakfree bash -c '
 		exec 4< <(sleep 0.3)
