@@ -30,6 +30,7 @@ struct q {
 	size_t last_end;           /* from head, the end of the last whole record held; 0 none */
 	long long held;            /* whole records held (-n only) */
 	int eof, inrec;            /* inrec: part of a record is out, the rest must follow */
+	int inseek;                /* the input is a file: what was read can be given back */
 	int64_t start, bar_next;
 };
 
@@ -182,7 +183,7 @@ refill(struct q *q)
 		q->eof = 1;
 		return 0;
 	}
-	if (q->o->records > 0 && q->intype == Q_FILE) {
+	if (q->o->records > 0 && q->inseek) {
 		/* A file can give back what lies past the records there is room for. */
 		back = (off_t)kth_end(p, (size_t)n, q->o->delim, q->o->records - q->held);
 		if (back < n && lseek(q->in, back - n, SEEK_CUR) != -1)
@@ -371,6 +372,7 @@ int
 csp_queue(int in, int out, csp_queue_opt *o, const csp_done *done)
 {
 	struct q q;
+	struct stat st;
 	int r, e;
 
 	if (o->size == 0 || (o->records < 0) || (o->records > 0 && o->delim < 0)) {
@@ -385,6 +387,7 @@ csp_queue(int in, int out, csp_queue_opt *o, const csp_done *done)
 	q.size = o->size;
 	q.peek[0] = q.peek[1] = -1;
 	q.intype = fdtype(in);
+	q.inseek = fstat(in, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
 	q.outtype = fdtype(out);
 	if (q.outtype == Q_PIPE && (q.outslots = fcntl(out, F_GETPIPE_SZ)) > 0)
 		q.outslots /= Q_PAGE;
