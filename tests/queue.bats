@@ -208,3 +208,29 @@ setup() {
 	run grep -vxEc '[0-9]{1499}' "$f/out"
 	assert_output 0
 }
+
+@test "csp_queue holds no more than its -n records or its size at once, from a file or a pipe" {
+	seq 100000 > "$f/in"                       # 3 records are at most 19 bytes
+	nl=$'\n'
+	leakfree sh -c '"$1" 1000000 3 "$3" < "$2" > "$2.out"' sh "$CSP_PROG/queue" "$f/in" "$nl"
+	assert_success
+	assert_output --regexp '^in 588895 out 588895 peak ([0-9]|1[0-9])$'
+	cmp "$f/in" "$f/in.out"
+	leakfree sh -c 'cat "$2" | "$1" 1000000 3 "$3" | cat > "$2.out"' sh "$CSP_PROG/queue" "$f/in" "$nl"
+	assert_success
+	assert_output --regexp '^in 588895 out 588895 peak ([0-9]|1[0-9])$'
+	cmp "$f/in" "$f/in.out"
+	leakfree sh -c 'cat "$2" | "$1" 100 0 bytes | cat > "$2.out"' sh "$CSP_PROG/queue" "$f/in"
+	assert_success
+	assert_output --regexp '^in 588895 out 588895 peak ([0-9]|[0-9][0-9]|100)$'
+	cmp "$f/in" "$f/in.out"
+}
+
+@test "csp_queue: size 0, or records counted in raw bytes, is EINVAL" {
+	run "$CSP_PROG/queue" 0 0 x < /dev/null
+	assert_failure 1
+	assert_output "errno EINVAL"
+	run "$CSP_PROG/queue" 10 1 bytes < /dev/null
+	assert_failure 1
+	assert_output "errno EINVAL"
+}
