@@ -61,6 +61,9 @@ setup() {
 	assert_output 'a\nb\0c\0d'
 	leakfree sh -c "printf 'ab:cd:e' | csp-queue -d : -m 1 | od -An -c | tr -d ' \n'"
 	assert_output 'ab:cd:e'
+	# A terminator written as an escape: \t is a tab.
+	leakfree sh -c "printf 'ab\tcd\tefghijk\tl' | csp-queue -d '\\t' -n 1 -m 5 | od -An -c | tr -d ' \n'"
+	assert_output 'ab\tcd\tefghijk\tl'
 }
 
 @test "csp-queue reads a file and writes a file, -n included" {
