@@ -237,3 +237,22 @@ setup() {
 	assert_failure 1
 	assert_output "errno EINVAL"
 }
+
+@test "csp-queue: a record that fits the pipe but not its free room waits for room, and leaves whole" {
+	# 40000-byte records into a 64 KiB pipe read 999 bytes at a time: the
+	# room is mostly smaller than a record, which must wait for it.
+	leakfree bash -c '
+		cd "$1"
+		awk "BEGIN { for (i = 0; i < 200; i++) printf \"%039999d\n\", i }" |
+			{ sh -c "echo \$\$ > qpid; exec csp-queue"; echo "queue: $?" > st; } |
+			{ while [ ! -e go ]; do head -c 999; sleep 0.001; done; cat; } > out &
+		until [ -s qpid ] && [ -s out ]; do sleep 0.05; done
+		sleep 0.3; kill -TERM "$(cat qpid)"
+		until [ -s st ]; do sleep 0.05; done
+		touch go; wait; cat st
+	' sh "$f"
+	assert_output "queue: 143"
+	[ "$(tail -c 1 "$f/out" | od -An -c | tr -d ' ')" = '\n' ]
+	run awk 'length($0) != 39999 || /[^0-9]/ { n++ } END { print n + 0 }' "$f/out"
+	assert_output 0
+}
