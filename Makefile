@@ -134,7 +134,7 @@ demo: deps
 	B=$(B) sh scripts/demo
 
 # The references the figures are measured against (never dependencies of cspipe).
-BENCH_REFS = parallel execline time golang-go
+BENCH_REFS = parallel execline time golang-go mbuffer
 
 bench: deps
 	CSP_DEPS_EXTRA="$(BENCH_REFS)" sh scripts/deps

@@ -347,6 +347,19 @@ int csp_repeat(csp_rd *in, csp_wr *out, char *const vals[], size_t n,
 int csp_repeat_fn(csp_wr *out, char *const argv[], int delim, const csp_done *done);
 int csp_rand(csp_wr *out, long long n, int64_t lo, int64_t hi, int delim,
              const csp_done *done);
+/* queue.c: a bounded buffer between two stages, filled and drained at once */
+#define CSP_QUEUE_SIZE (16 * 1024 * 1024)  /* bytes held at most, unless told */
+#define CSP_QUEUE_BYTES (-1)  /* delim: raw bytes, cut anywhere */
+typedef struct csp_queue_opt {
+	size_t size;              /* bytes held at most */
+	long long records;        /* whole records held at most; 0: no bound */
+	int delim;                /* record terminator, or CSP_QUEUE_BYTES */
+	int bar_fd;               /* fill level and rates drawn here; -1: none */
+	long long in, out;        /* out: bytes read and written */
+	size_t peak;              /* out: the most bytes held at once */
+} csp_queue_opt;
+void csp_queue_init(csp_queue_opt *o);  /* defaults: CSP_QUEUE_SIZE, newline, no bar */
+int csp_queue(int in, int out, csp_queue_opt *o, const csp_done *done);  /* in to out */
 
 /* duration.c: "250ms", "1.5s", "2m", "1h"; a bare number is seconds */
 int csp_parse_duration(const char *s, int64_t *ms);
