@@ -176,6 +176,26 @@ int csp_signalled(void);
 int csp_clean_exit(int r);
 int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
+/* usage.c: a command's options as one table: getopt, complaints, usage and --help */
+typedef struct csp_opt {
+	int ch;                   /* what csp_getopt returns: -ch if below 256; else long only */
+	const char *name;         /* --name, or NULL */
+	const char *arg;          /* the argument's name; NULL for a flag */
+	const char *help;         /* one line for --help */
+} csp_opt;
+#define CSP_OPT_DONE 356      /* --done fd|fifo, the option every command has */
+typedef struct csp_usage {
+	const char *name;         /* "csp-take": --version's, and where the help starts */
+	const char *synopsis;     /* the usage lines after "usage: " */
+	const char *about;        /* one line: what the command does */
+	const char *order;        /* getopt's: "+" options end at an operand, "-", or "" */
+	const csp_opt *opts;      /* ends with { 0 }; -h/--help, -V/--version are added */
+} csp_usage;
+int csp_getopt(int argc, char *argv[], const csp_usage *u);
+void csp_usage_exit(const csp_usage *u, int status) __attribute__((noreturn));
+const char *csp_quote(const char *s);
+void csp_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The patterns as calls: each command is a thin shell over one of these. */
 int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
 /* src.c: a stream to read: a file, a FIFO, stdin, or a command's output */
@@ -348,7 +368,7 @@ int csp_repeat_fn(csp_wr *out, char *const argv[], int delim, const csp_done *do
 int csp_rand(csp_wr *out, long long n, int64_t lo, int64_t hi, int delim,
              const csp_done *done);
 
-/* duration.c: "250ms", "1.5s", "2m", "1h"; a bare number is seconds */
+/* duration.c: "250ms", "1.5s", "2m", "1h", "1e-3"; a bare number is seconds; ERANGE too large */
 int csp_parse_duration(const char *s, int64_t *ms);
 
 /* The exit-code table every csp-* command shares (cspipe(7)). */
