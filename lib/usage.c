@@ -19,7 +19,7 @@
 
 #define OPTS_MAX 64               /* options a command may have, --help and --version too */
 #define QUOTE_MAX 96              /* bytes of a name shown before it is cut with "..." */
-#define HELP_COLUMN 26            /* where the options' help lines start */
+#define HELP_COLUMN 28            /* where the options' help lines start */
 
 static const csp_opt builtin[] = {
 	{ 'h', "help", NULL, "print this help and exit" },
@@ -152,7 +152,7 @@ complain(const csp_usage *u, char *argv[])
 			return;
 		}
 	}
-	warnx("%s: unknown option", what);
+	warnx("%s: unrecognized option", what);
 }
 
 static void
@@ -239,10 +239,10 @@ csp_quote(const char *s)
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "(null)");
 	char *b = bufs[next++ % 4], *o = b;
 	size_t in = 0, k, len = strlen((const char *)p);
-	int blank = len == 0 || p[0] == ' ' || p[len - 1] == ' ';
+	int blank = len > 0 && (p[0] == ' ' || p[len - 1] == ' ');
 
 	if (blank)
-		*o++ = '\'';  /* '' or ' 5': the blanks seen */
+		*o++ = '\'';  /* ' 5': the blanks seen */
 	while (*p != '\0') {
 		k = *p >= 0x80 ? utf8_printable(p) : 1;
 		if (in + (k ? k : 1) > QUOTE_MAX) {
