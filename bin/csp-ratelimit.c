@@ -1,4 +1,4 @@
-/* csp-ratelimit: records through token buckets: no faster than every rate given. */
+/* csp-ratelimit: records or bytes through token buckets: no faster than every rate given. */
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -8,7 +8,7 @@
 
 #include "cspipe.h"
 
-static csp_rate *rates;  /* as many as -r was given; reachable until exit */
+static csp_rate *rates;  /* as many as -r and -L were given; reachable until exit */
 
 static const csp_opt opts[] = {
 	{ 'r', "rate", "rate", "at most count records a period: 100/s, 5/m, 3/10s, 100/s:20" },
@@ -55,6 +55,10 @@ main(int argc, char *argv[])
 			if (csp_parse_rate(optarg, &rates[n++]) == -1)
 				errx(CSP_EXIT_USAGE, "-r: invalid rate: %s", csp_quote(optarg));
 			break;
+		case 'L':
+			if (csp_parse_byterate(optarg, &rates[n++]) == -1)
+				errx(CSP_EXIT_USAGE, "-L: invalid byte rate: %s", csp_quote(optarg));
+			break;
 		default:
 			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
@@ -62,7 +66,7 @@ main(int argc, char *argv[])
 	if (argc > optind)
 		errx(CSP_EXIT_USAGE, "unexpected argument: %s", csp_quote(argv[optind]));
 	if (n == 0)
-		errx(CSP_EXIT_USAGE, "-r: a rate is needed");
+		errx(CSP_EXIT_USAGE, "-r: a rate is needed (or -L)");
 
 	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
 	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)

@@ -298,12 +298,14 @@ typedef struct csp_ward {
 	char reason[64];          /* out: the same in words: "exited with status 3" */
 } csp_ward;
 int csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done);
-/* ratelimit.c: token buckets over records; several limits at once */
+/* ratelimit.c: token buckets over records or bytes; several limits at once */
 typedef struct csp_rate {
 	double per_sec;           /* tokens a second */
-	long long burst;          /* tokens the bucket holds; 0: the call's burst */
+	long long burst;          /* tokens the bucket holds; 0: the call's burst (bytes: 0.1 s) */
+	int bytes;                /* a token is a byte, not a record */
 } csp_rate;
 int csp_parse_rate(const char *s, csp_rate *r);
+int csp_parse_byterate(const char *s, csp_rate *r);
 int csp_ratelimit(csp_rd *in, csp_wr *out, const csp_rate *rates, int n, long long burst,
                   const csp_done *done);
 /* timeout.c: Go's context.WithTimeout over a command and its whole tree */
