@@ -194,6 +194,7 @@ typedef struct csp_usage {
 int csp_getopt(int argc, char *argv[], const csp_usage *u);
 void csp_usage_exit(const csp_usage *u, int status) __attribute__((noreturn));
 const char *csp_quote(const char *s);
+const char *csp_progname(void);
 void csp_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The patterns as calls: each command is a thin shell over one of these. */

@@ -302,3 +302,10 @@ csp_note(const char *fmt, ...)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = e;
 }
+
+/* The command's name without its path, as err(3) and warn(3) print it. */
+const char *
+csp_progname(void)
+{
+	return program_invocation_short_name;
+}
