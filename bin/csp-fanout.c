@@ -23,7 +23,7 @@ static const csp_opt help_opts[] = {
 	{ 257, "tag", NULL, "start each output line with its record and a tab" },
 	{ 258, "line-buffer", NULL, "whole lines as they come, jobs mixed (--lb)" },
 	{ 259, "bar", NULL, "progress on standard error" },
-	{ 260, "halt", "when,why=n[%]", "soon|now, after n (or n%) jobs fail|succeed|are done" },
+	{ 260, "halt", "when,why=n[%]", "soon|now, after n (n%) jobs fail|succeed|are done (--halt-on-error)" },
 	{ 261, "timeout", "duration", "stop a job that runs longer than this" },
 	{ 262, "retries", "n", "run a failing job up to n times" },
 	{ 263, "joblog", "file", "a line per job to file, as GNU parallel writes it (--jl)" },

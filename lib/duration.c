@@ -49,6 +49,7 @@ csp_parse_duration(const char *s, int64_t *ms)
 	};
 	size_t i, n;
 	int nonzero;
+	char *end;
 	double v;
 
 	if (s == NULL || (n = decimal(s, &nonzero)) == 0)
@@ -58,7 +59,10 @@ csp_parse_duration(const char *s, int64_t *ms)
 			break;
 	if (i == sizeof(units) / sizeof(units[0]))
 		goto bad;
-	v = strtod(s, NULL) * units[i].ms;  /* ERANGE: inf, or 0 for a tiny one, both handled */
+	v = strtod(s, &end);  /* ERANGE: inf, or 0 for a tiny one; both handled below */
+	if (end != s + n)
+		goto bad;  /* a locale whose decimal sign is not a point */
+	v *= units[i].ms;
 	if (!(v <= DURATION_MAX_MS)) {
 		errno = ERANGE;
 		return -1;

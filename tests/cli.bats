@@ -14,18 +14,19 @@ usage_status() {
 
 @test "every command's --help lists each option its man page documents, one a line" {
 	for c in $COMMANDS; do
-		run csp-$c --help
+		run "csp-$c" --help
 		assert_success
 		assert_line --index 0 --partial "usage: csp-$c "
-		for o in $(grep -o '^\.It Fl .*' "$BATS_TEST_DIRNAME/../man/man1/csp-$c.1" |
-		           grep -o 'Fl \\-[a-z][a-z-]*' | sed 's/Fl \\-//' | sort -u); do
+		grep '^\.It Fl' "$BATS_TEST_DIRNAME/../man/man1/csp-$c.1" |
+			grep -o 'Fl \\\?-[a-z][a-z-]*' | sed 's/Fl \\\?-//' | sort -u > "$BATS_TEST_TMPDIR/opts"
+		while read -r o; do
 			# one line starts with the option (its short form first, if it has one)
 			printf '%s\n' "$output" | grep -qE "^  (-., )?(    )?--$o([= ]|\$)" ||
 				printf '%s\n' "$output" | grep -qE "^  .*\(.*--$o\)" || {
 				echo "csp-$c --help: no line for --$o" >&2
 				return 1
 			}
-		done
+		done < "$BATS_TEST_TMPDIR/opts"
 	done
 }
 
@@ -45,11 +46,11 @@ usage_status() {
 	for c in $COMMANDS; do
 		[ "$c" = fanout ] && continue  # its own parsing: the first half only
 		run "$CSP_BUILD/bin/csp-$c" --no-such-option
-		assert_failure "$(usage_status $c)"
+		assert_failure "$(usage_status "$c")"
 		assert_line --index 0 "csp-$c: --no-such-option: unrecognized option"
 		assert_line --index 1 --partial "usage: csp-$c "
 		run "$CSP_BUILD/bin/csp-$c" -Q
-		assert_failure "$(usage_status $c)"
+		assert_failure "$(usage_status "$c")"
 		assert_line --index 0 "csp-$c: -Q: unrecognized option"
 	done
 	run "$CSP_BUILD/bin/csp-fanout" --no-such-option
@@ -95,9 +96,9 @@ usage_status() {
 	leakfree sh -c 'printf "%s\n" "$1" | csp-bridge' sh "$name"
 	assert_failure 1
 	assert_output "csp-bridge: $BATS_TEST_TMPDIR/no\\033[31mred: No such file or directory"
-	leakfree csp-group "exit 3 # $(printf 'two\nlines\\')"
+	leakfree csp-group "exit 3 # $(printf 'two\nlines%s' "\\")"
 	assert_failure 3
-	assert_output 'csp-group: failed (status 3): exit 3 # two\nlines\\'
+	assert_output "csp-group: failed (status 3): exit 3 # two\\nlines\\\\"
 	leakfree csp-timeout 5 "./no${esc}such"
 	assert_failure 127
 	assert_output "csp-timeout: ./no\\033such: No such file or directory"
