@@ -100,16 +100,27 @@ csp_getopt(int argc, char *argv[], const csp_usage *u)
 	return ch;
 }
 
-/* The option getopt stopped at, as the user wrote it: -k, or --name without =value. */
+/*
+ * The option getopt stopped at, as the user wrote it: -k, or --name without
+ * =value. A long one is the argument before optind, and optopt is 0 or its
+ * value; else that argument is whatever came before a cluster like -0Q.
+ */
 static const char *
 spelled(char *argv[], char *buf, size_t size)
 {
 	const char *a = optind > 0 ? argv[optind - 1] : NULL;
 	const struct option *lo;
+	size_t len;
 
 	if (a != NULL && strncmp(a, "--", 2) == 0 && a[2] != '\0') {
-		snprintf(buf, size, "%.*s", (int)strcspn(a, "="), a);
-		return buf;
+		len = strcspn(a + 2, "=");
+		for (lo = longopts; optopt != 0 && lo->name != NULL; lo++)
+			if (lo->val == optopt && strncmp(lo->name, a + 2, len) == 0)
+				break;
+		if (optopt == 0 || lo->name != NULL) {
+			snprintf(buf, size, "--%.*s", (int)len, a + 2);
+			return buf;
+		}
 	}
 	if (optopt >= 256) {
 		for (lo = longopts; lo->name != NULL; lo++)
@@ -239,7 +250,7 @@ csp_quote(const char *s)
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "(null)");
 	char *b = bufs[next++ % 4], *o = b;
 	size_t in = 0, k, len = strlen((const char *)p);
-	int blank = len > 0 && (p[0] == ' ' || p[len - 1] == ' ');
+	int e = errno, blank = len > 0 && (p[0] == ' ' || p[len - 1] == ' ');
 
 	if (blank)
 		*o++ = '\'';  /* ' 5': the blanks seen */
@@ -273,6 +284,7 @@ csp_quote(const char *s)
 	if (blank)
 		*o++ = '\'';
 	*o = '\0';
+	errno = e;  /* for err(3) after it */
 	return b;
 }
 

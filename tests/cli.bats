@@ -71,6 +71,10 @@ usage_status() {
 	run csp-supervise --max 3 -- true
 	assert_failure 2
 	assert_line --index 0 "csp-supervise: --max: ambiguous option: say more of its name"
+	# a bad letter inside a cluster, after a long option: the letter is named
+	run csp-take --null -Q0 5
+	assert_failure 2
+	assert_line --index 0 "csp-take: -Q: unrecognized option"
 }
 
 @test "a 100 KB bad argument is cut short with ..., not echoed whole" {
