@@ -248,6 +248,10 @@ same_as_coreutils() {
 		assert_output "ran
 4"
 	done
+	# -k too large: no KILL ever, the command that ignores TERM runs its course
+	same_as_coreutils -k 1e400 0.1 sh -c "trap '' TERM; sleep 0.4; echo ran"
+	assert_output "ran
+124"
 }
 
 @test "a positive duration below the clock's resolution rounds up to it, and fires: 124" {
