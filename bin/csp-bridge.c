@@ -12,10 +12,10 @@
 #define JOBS_MAX 1024
 
 static const csp_opt opts[] = {
-	{ '0', "null", NULL, "records end in a NUL byte, not a newline" },
+	CSP_OPT_NULL_ROW,
 	{ 'c', "command", NULL, "each record is a command (sh -c) whose output to pass, not a file" },
 	{ 'j', "jobs", "jobs", "open this many streams ahead, 1 to 1024 (1)" },
-	{ CSP_OPT_DONE, "done", "fd|fifo", "stop cleanly when this descriptor or FIFO fires" },
+	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
 static const csp_usage use = {

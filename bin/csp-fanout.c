@@ -17,7 +17,7 @@
 static const csp_opt help_opts[] = {
 	{ 'j', "jobs", "jobs", "at most this many jobs at once; 0 no limit (-P too)" },
 	{ 'k', "keep-order", NULL, "output in input order, not as jobs finish" },
-	{ '0', "null", NULL, "records end in a NUL byte, not a newline" },
+	CSP_OPT_NULL_ROW,
 	{ 'a', "arg-file", "file", "read the records from file, not standard input" },
 	{ 256, "arg-sep", "sep", "what ends the command before its records (:::)" },
 	{ 257, "tag", NULL, "start each output line with its record and a tab" },
@@ -30,7 +30,7 @@ static const csp_opt help_opts[] = {
 	{ 264, "grace", "duration", "between SIGTERM and SIGKILL when stopping jobs" },
 	{ 265, "pipe", NULL, "records go to the jobs' standard input, in blocks" },
 	{ 266, "block", "size", "--pipe: bytes a block, 1M by default (--block-size)" },
-	{ CSP_OPT_DONE, "done", "fd|fifo", "stop cleanly when this descriptor or FIFO fires" },
+	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
 static const csp_usage use = {

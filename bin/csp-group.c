@@ -17,7 +17,7 @@
 static const csp_opt opts[] = {
 	{ 'j', "jobs", "jobs", "at most this many commands at once; 0: all (0)" },
 	{ 'g', "grace", "duration", "between SIGTERM and SIGKILL when stopping the rest (1s)" },
-	{ CSP_OPT_DONE, "done", "fd|fifo", "stop cleanly when this descriptor or FIFO fires" },
+	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
 static const csp_usage use = {

@@ -22,8 +22,8 @@ static const csp_opt opts[] = {
 	{ 'g', "grace", "duration", "between SIGTERM and SIGKILL when stopping it (1s)" },
 	{ OPT_FD, "fd", "n", "write the pulses to descriptor n (2, or CSP_HEARTBEAT_FD)" },
 	{ OPT_PER_RECORD, "per-record", NULL, "a pulse for every record, too" },
-	{ '0', "null", NULL, "records end in a NUL byte, not a newline" },
-	{ CSP_OPT_DONE, "done", "fd|fifo", "stop cleanly when this descriptor or FIFO fires" },
+	CSP_OPT_NULL_ROW,
+	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
 static const csp_usage use = {

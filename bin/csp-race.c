@@ -15,7 +15,7 @@ static const csp_opt opts[] = {
 	{ 'n', "replicas", "count", "race count copies of one command (CSP_REPLICA: 0, 1, ...)" },
 	{ 'g', "grace", "duration", "between SIGTERM and SIGKILL for the losers (500ms)" },
 	{ 's', "success", NULL, "only a command that exits 0 wins" },
-	{ CSP_OPT_DONE, "done", "fd|fifo", "stop cleanly when this descriptor or FIFO fires" },
+	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
 static const csp_usage use = {

@@ -14,8 +14,8 @@ static const csp_opt opts[] = {
 	{ 'r', "rate", "rate", "at most count records a period: 100/s, 5/m, 3/10s, 100/s:20" },
 	{ 'L', "bytes", "size", "at most size bytes a period: 1M (a second), 64k/s, 10K/100ms:4K" },
 	{ 'b', "burst", "n", "records the buckets hold beyond one (1)" },
-	{ '0', "null", NULL, "records end in a NUL byte, not a newline" },
-	{ CSP_OPT_DONE, "done", "fd|fifo", "stop cleanly when this descriptor or FIFO fires" },
+	CSP_OPT_NULL_ROW,
+	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
 static const csp_usage use = {

@@ -10,8 +10,8 @@
 
 static const csp_opt opts[] = {
 	{ 'c', "command", "command", "repeat the output of this command (sh -c), run again and again" },
-	{ '0', "null", NULL, "records end in a NUL byte, not a newline" },
-	{ CSP_OPT_DONE, "done", "fd|fifo", "stop cleanly when this descriptor or FIFO fires" },
+	CSP_OPT_NULL_ROW,
+	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
 static const csp_usage use = {

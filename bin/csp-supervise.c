@@ -18,8 +18,8 @@ static const csp_opt opts[] = {
 	{ OPT_MAXBACKOFF, "max-backoff", "duration", "the longest wait between restarts (10s)" },
 	{ OPT_MAXRESTARTS, "max-restarts", "n", "give up after n restarts (no limit)" },
 	{ 'g', "grace", "duration", "between SIGTERM and SIGKILL when stopping the ward (500ms)" },
-	{ '0', "null", NULL, "records end in a NUL byte, not a newline" },
-	{ CSP_OPT_DONE, "done", "fd|fifo", "stop cleanly when this descriptor or FIFO fires" },
+	CSP_OPT_NULL_ROW,
+	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
 static const csp_usage use = {

@@ -9,8 +9,8 @@
 #include "cspipe.h"
 
 static const csp_opt opts[] = {
-	{ '0', "null", NULL, "records end in a NUL byte, not a newline" },
-	{ CSP_OPT_DONE, "done", "fd|fifo", "stop cleanly when this descriptor or FIFO fires" },
+	CSP_OPT_NULL_ROW,
+	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
 static const csp_usage use = {

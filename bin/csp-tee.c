@@ -10,10 +10,10 @@
 
 static const csp_opt opts[] = {
 	{ 'c', "command", "command", "a command (sh -c) that gets every record; give one or more" },
-	{ '0', "null", NULL, "records end in a NUL byte, not a newline" },
+	CSP_OPT_NULL_ROW,
 	{ 's', "strict", NULL, "a command that stops taking input stops them all" },
 	{ 't', "tag", NULL, "start each output record with its command and a tab" },
-	{ CSP_OPT_DONE, "done", "fd|fifo", "stop cleanly when this descriptor or FIFO fires" },
+	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
 static const csp_usage use = {

@@ -184,6 +184,9 @@ typedef struct csp_opt {
 	const char *help;         /* one line for --help */
 } csp_opt;
 #define CSP_OPT_DONE 356      /* --done fd|fifo, the option every command has */
+#define CSP_OPT_DONE_ROW { CSP_OPT_DONE, "done", "fd|fifo", \
+	"stop cleanly when this descriptor or FIFO fires" }
+#define CSP_OPT_NULL_ROW { '0', "null", NULL, "records end in a NUL byte, not a newline" }
 typedef struct csp_usage {
 	const char *name;         /* "csp-take": --version's, and where the help starts */
 	const char *synopsis;     /* the usage lines after "usage: " */
