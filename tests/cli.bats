@@ -103,9 +103,10 @@ usage_status() {
 	leakfree csp-group "exit 3 # $(printf 'two\nlines%s' "\\")"
 	assert_failure 3
 	assert_output "csp-group: failed (status 3): exit 3 # two\\nlines\\\\"
-	leakfree csp-timeout 5 "./no${esc}such"
-	assert_failure 127
-	assert_output "csp-timeout: ./no\\033such: No such file or directory"
+	: > "$BATS_TEST_TMPDIR/not${esc}runnable"
+	leakfree csp-timeout 5 "$BATS_TEST_TMPDIR/not${esc}runnable"
+	assert_failure 126
+	assert_output "csp-timeout: $BATS_TEST_TMPDIR/not\\033runnable: Permission denied"
 	# UTF-8 is shown as it is; C1 controls are not.
 	run csp-take "café$(printf '\302\233')"
 	assert_failure 2
