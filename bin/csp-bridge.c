@@ -11,13 +11,18 @@
 
 #define JOBS_MAX 1024
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: csp-bridge [-0c] [-j jobs] [--done fd|fifo]\n");
-	exit(status);
-}
+static const csp_opt opts[] = {
+	CSP_OPT_NULL_ROW,
+	{ 'c', "command", NULL, "each record is a command (sh -c) whose output to pass, not a file" },
+	{ 'j', "jobs", "jobs", "open this many streams ahead, 1 to 1024 (1)" },
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-bridge", "csp-bridge [-0c] [-j jobs] [--done fd|fifo]",
+	"Each input record names a file or command; their contents come out, one whole stream after another, in order.",
+	"", opts,
+};
 
 /* A stream that failed: why, on one line. */
 static void
@@ -25,24 +30,15 @@ report(const csp_src *s, void *arg)
 {
 	(void)arg;
 	if (s->err != 0)
-		warnx("%s: %s", s->name, strerror(s->err));
+		warnx("%s: %s", csp_quote(s->name), strerror(s->err));
 	else
-		warnx("%s: exit status %d", s->name, s->proc.status);
+		warnx("%s: exit status %d", csp_quote(s->name), s->proc.status);
 }
 
 int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "null", no_argument, NULL, '0' },
-		{ "command", no_argument, NULL, 'c' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	long long jobs = 1;
@@ -50,7 +46,7 @@ main(int argc, char *argv[])
 	csp_rd names;
 	csp_wr out;
 
-	while ((ch = getopt_long(argc, argv, "0cj:hV", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case '0':
 			delim = '\0';
@@ -61,24 +57,19 @@ main(int argc, char *argv[])
 		case 'j':
 			if (csp_parse_count(optarg, 1, JOBS_MAX, &jobs) == -1)
 				errx(CSP_EXIT_USAGE, "-j: invalid: %s (from 1 to %d)",
-				    optarg, JOBS_MAX);
+				    csp_quote(optarg), JOBS_MAX);
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-bridge %s\n", CSP_VERSION);
-			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage(CSP_EXIT_USAGE);
+		csp_usage_exit(&use, CSP_EXIT_USAGE);
 
 	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
 	    csp_rd_init(&names, STDIN_FILENO, delim) == -1 ||

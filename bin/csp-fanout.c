@@ -13,16 +13,41 @@
 
 #include "cspipe.h"
 
+/* The help's table (the parsing below keeps its own getopt_long). */
+static const csp_opt help_opts[] = {
+	{ 'j', "jobs", "jobs", "at most this many jobs at once; 0 no limit (-P too)" },
+	{ 'k', "keep-order", NULL, "output in input order, not as jobs finish" },
+	CSP_OPT_NULL_ROW,
+	{ 'a', "arg-file", "file", "read the records from file, not standard input" },
+	{ 256, "arg-sep", "sep", "what ends the command before its records (:::)" },
+	{ 257, "tag", NULL, "start each output line with its record and a tab" },
+	{ 258, "line-buffer", NULL, "whole lines as they come, jobs mixed (--lb)" },
+	{ 259, "bar", NULL, "progress on standard error" },
+	{ 260, "halt", "when,why=n[%]", "soon|now, after n (n%) jobs fail|succeed|are done (--halt-on-error)" },
+	{ 261, "timeout", "duration", "stop a job that runs longer than this" },
+	{ 262, "retries", "n", "run a failing job up to n times" },
+	{ 263, "joblog", "file", "a line per job to file, as GNU parallel writes it (--jl)" },
+	{ 264, "grace", "duration", "between SIGTERM and SIGKILL when stopping jobs" },
+	{ 265, "pipe", NULL, "records go to the jobs' standard input, in blocks" },
+	{ 266, "block", "size", "--pipe: bytes a block, 1M by default (--block-size)" },
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-fanout",
+	"csp-fanout [-0k] [-j jobs] [-a file] [--tag] [--line-buffer] [--bar]\n"
+	"                  [--halt when,why=n[%]] [--timeout duration] [--retries n]\n"
+	"                  [--joblog file] [--grace duration] [--arg-sep sep] [--done fd|fifo]\n"
+	"                  [--] command [arg ...] [::: record ...]\n"
+	"       csp-fanout --pipe [-0k] [-j jobs] [--block size] [options] [--] command [arg ...]",
+	"Run a command for every record, N at once; their outputs fanned back in.",
+	"+", help_opts,
+};
+
 static void __attribute__((noreturn))
 usage(int status)
 {
-	fprintf(status ? stderr : stdout,
-	    "usage: csp-fanout [-0k] [-j jobs] [-a file] [--tag] [--line-buffer] [--bar]\n"
-	    "                  [--halt when,why=n[%%]] [--timeout duration] [--retries n]\n"
-	    "                  [--joblog file] [--grace duration] [--arg-sep sep] [--done fd|fifo]\n"
-	    "                  [--] command [arg ...] [::: record ...]\n"
-	    "       csp-fanout --pipe [-0k] [-j jobs] [--block size] [options] [--] command [arg ...]\n");
-	exit(status);
+	csp_usage_exit(&use, status);
 }
 
 /* --halt: never, or when,why=n or when,why=n% (GNU parallel's); 0, 1, 2, -1, -2 too. */
@@ -180,6 +205,7 @@ main(int argc, char *argv[])
 	csp_wr out, errw;
 
 	csp_fanout_init(&o, NULL);
+	argv[0] = (char *)csp_progname();  /* getopt's complaints: csp-fanout, not a path */
 	while ((ch = getopt_long(argc, argv, "+0a:j:P:khV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case '0':

@@ -14,13 +14,17 @@
 
 #define GRACE_MS 1000             /* between SIGTERM and SIGKILL, unless -g says */
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: csp-group [-j jobs] [-g grace] [--done fd|fifo] command ...\n");
-	exit(status);
-}
+static const csp_opt opts[] = {
+	{ 'j', "jobs", "jobs", "at most this many commands at once; 0: all (0)" },
+	{ 'g', "grace", "duration", "between SIGTERM and SIGKILL when stopping the rest (1s)" },
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-group", "csp-group [-j jobs] [-g grace] [--done fd|fifo] command ...",
+	"Run commands (sh -c) as a group; the first failure stops the rest, as Go's errgroup.",
+	"+", opts,
+};
 
 /* Our own standard output's reader is gone: a pipe with no reader polls as an error. */
 static int
@@ -47,12 +51,12 @@ finish(int r, const csp_group_cmd *cmds, int failed)
 		return 0;
 	c = &cmds[failed];
 	if (c->err != 0) {
-		warnx("cannot start: %s: %s", c->cmd, strerror(c->err));
+		warnx("cannot start: %s: %s", csp_quote(c->cmd), strerror(c->err));
 		return c->status;
 	}
 	if (c->status == CSP_EXIT_SIGNAL + SIGPIPE && stdout_gone())
 		return 0;  /* our reader went away: stop quietly */
-	warnx("failed (status %d): %s", c->status, c->cmd);
+	warnx("failed (status %d): %s", c->status, csp_quote(c->cmd));
 	return c->status;
 }
 
@@ -60,14 +64,6 @@ int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "grace", required_argument, NULL, 'g' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	csp_group_cmd *cmds;
@@ -76,28 +72,23 @@ main(int argc, char *argv[])
 	int ch, i, n, r, e, failed, status;
 
 	/* '+': options end at the first command, so a command may start with '-'. */
-	while ((ch = getopt_long(argc, argv, "+j:g:hV", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case 'j':
 			if (csp_parse_count(optarg, 0, INT_MAX, &jobs) == -1)
-				errx(CSP_EXIT_USAGE, "-j: invalid job count: %s", optarg);
+				errx(CSP_EXIT_USAGE, "-j: invalid job count: %s", csp_quote(optarg));
 			break;
 		case 'g':
 			if (csp_parse_duration(optarg, &grace) == -1)
-				errx(CSP_EXIT_USAGE, "-g: invalid duration: %s", optarg);
+				errx(CSP_EXIT_USAGE, "-g: invalid duration: %s", csp_quote(optarg));
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-group %s\n", CSP_VERSION);
-			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	if ((n = argc - optind) == 0)

@@ -14,14 +14,24 @@
 
 #define GRACE_MS 1000             /* between SIGTERM and SIGKILL, unless -g says */
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: csp-heartbeat -i interval [-t timeout] [-g grace] [--fd n] [--per-record]\n"
-	    "                     [-0] [--done fd|fifo] [--] command [arg ...]\n");
-	exit(status);
-}
+enum { OPT_FD = 256, OPT_PER_RECORD };  /* long only */
+
+static const csp_opt opts[] = {
+	{ 'i', "interval", "interval", "a pulse this often" },
+	{ 't', "timeout", "timeout", "no record for this long is unhealthy: stop, exit 124" },
+	{ 'g', "grace", "duration", "between SIGTERM and SIGKILL when stopping it (1s)" },
+	{ OPT_FD, "fd", "n", "write the pulses to descriptor n (2, or CSP_HEARTBEAT_FD)" },
+	{ OPT_PER_RECORD, "per-record", NULL, "a pulse for every record, too" },
+	CSP_OPT_NULL_ROW,
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-heartbeat", "csp-heartbeat -i interval [-t timeout] [-g grace] [--fd n] [--per-record]\n"
+	    "                     [-0] [--done fd|fifo] [--] command [arg ...]",
+	"Run a command, pass its output on, and pulse beside it; no progress is unhealthy.",
+	"+", opts,
+};
 
 static int64_t
 duration(const char *opt, const char *s)
@@ -29,17 +39,17 @@ duration(const char *opt, const char *s)
 	int64_t ms;
 
 	if (csp_parse_duration(s, &ms) == -1)
-		errx(CSP_EXIT_USAGE, "%s: invalid duration: %s", opt, s);
+		errx(CSP_EXIT_USAGE, "%s: invalid duration: %s", opt, csp_quote(s));
 	return ms;
 }
 
 static int64_t
 positive(const char *opt, const char *s)
 {
-	int64_t ms = duration(opt, s);
+	int64_t ms = duration(opt, csp_quote(s));
 
 	if (ms <= 0)
-		errx(CSP_EXIT_USAGE, "%s: must be at least 1ms: %s", opt, s);
+		errx(CSP_EXIT_USAGE, "%s: must be at least 1ms: %s", opt, csp_quote(s));
 	return ms;
 }
 
@@ -56,11 +66,11 @@ finish(int r, const csp_heartbeat_cmd *hb, const char *timeout)
 	if (errno == EPIPE)
 		return 0;  /* our reader went away: stop quietly */
 	if (errno == ETIMEDOUT) {
-		warnx("unhealthy: no record in %s; stopped: %s", timeout, hb->argv[0]);
+		warnx("unhealthy: no record in %s; stopped: %s", csp_quote(timeout), csp_quote(hb->argv[0]));
 		return CSP_EXIT_TIMEOUT;
 	}
 	if (csp_exec_status(errno) != CSP_EXIT_SYS)
-		err(csp_exec_status(errno), "%s", hb->argv[0]);
+		err(csp_exec_status(errno), "%s", csp_quote(hb->argv[0]));
 	err(CSP_EXIT_SYS, "heartbeat");
 }
 
@@ -68,18 +78,6 @@ int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "grace", required_argument, NULL, 'g' },
-		{ "fd", required_argument, NULL, 'f' },
-		{ "per-record", no_argument, NULL, 'r' },
-		{ "null", no_argument, NULL, '0' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_heartbeat_cmd hb = { 0 };
 	csp_done ext, done;
 	const csp_done *parent = NULL;
@@ -91,7 +89,7 @@ main(int argc, char *argv[])
 
 	hb.grace_ms = GRACE_MS;
 	/* '+': options end at the command, whose own options are its own. */
-	while ((ch = getopt_long(argc, argv, "+0i:t:g:hV", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case '0':
 			delim = '\0';
@@ -106,25 +104,20 @@ main(int argc, char *argv[])
 		case 'g':
 			hb.grace_ms = duration("-g", optarg);
 			break;
-		case 'f':
+		case OPT_FD:
 			if (csp_parse_count(optarg, 0, INT_MAX, &fd) == -1)
-				errx(CSP_EXIT_USAGE, "--fd: invalid descriptor: %s", optarg);
+				errx(CSP_EXIT_USAGE, "--fd: invalid descriptor: %s", csp_quote(optarg));
 			break;
-		case 'r':
+		case OPT_PER_RECORD:
 			hb.flags |= CSP_HEARTBEAT_PER_RECORD;
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-heartbeat %s\n", CSP_VERSION);
-			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	if (hb.interval_ms == 0 && !(hb.flags & CSP_HEARTBEAT_PER_RECORD))
@@ -135,7 +128,7 @@ main(int argc, char *argv[])
 	if (fd == -1 && (env = getenv("CSP_HEARTBEAT_FD")) != NULL && *env != '\0') {
 		fdname = "CSP_HEARTBEAT_FD";
 		if (csp_parse_count(env, 0, INT_MAX, &fd) == -1)
-			errx(CSP_EXIT_USAGE, "%s: invalid descriptor: %s", fdname, env);
+			errx(CSP_EXIT_USAGE, "%s: invalid descriptor: %s", fdname, csp_quote(env));
 	}
 	if (fd == -1)
 		fd = STDERR_FILENO;

@@ -26,13 +26,19 @@ static const char *ignore[MAXIGNORE];
 static int nignore;
 static csp_leak leaks[MAXLEAKS];
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout, "usage: csp-leakcheck [-n] [-g grace] "
-	    "[-i pattern] [-o file] [-t bound] command [arg ...]\n");
-	exit(status);
-}
+static const csp_opt opts[] = {
+	{ 't', "bound", "duration", "how long descendants may outlive the command (1s)" },
+	{ 'g', "grace", "duration", "between SIGTERM and SIGKILL for the leaks (500ms)" },
+	{ 'i', "ignore", "pattern", "leave alone descendants whose command line matches (fnmatch)" },
+	{ 'n', "no-kill", NULL, "report the leaks, leave them running" },
+	{ 'o', "output", "file", "write the report to file, not standard error" },
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-leakcheck", "csp-leakcheck [-n] [-g grace] [-i pattern] [-o file] [-t bound] command [arg ...]",
+	"Run a command; whatever it leaves running past the bound is a leak: reported, killed, reaped (exit 99).",
+	"+", opts,
+};
 
 static int64_t
 duration(const char *opt, const char *s)
@@ -40,8 +46,8 @@ duration(const char *opt, const char *s)
 	int64_t ms;
 
 	if (csp_parse_duration(s, &ms) == -1) {
-		warnx("%s: invalid duration: %s", opt, s);
-		usage(CSP_EXIT_USAGE);
+		warnx("%s: invalid duration: %s", opt, csp_quote(s));
+		csp_usage_exit(&use, CSP_EXIT_USAGE);
 	}
 	return ms;
 }
@@ -159,7 +165,7 @@ report(FILE *out, size_t n)
 		fprintf(out, "csp-leakcheck: leak: pid %d ppid %d state %c age %lld.%03llds: %s\n",
 		    (int)leaks[i].pid, (int)leaks[i].ppid, leaks[i].state,
 		    (long long)(leaks[i].age_ms / 1000), (long long)(leaks[i].age_ms % 1000),
-		    leaks[i].cmd);
+		    csp_quote(leaks[i].cmd));
 	fflush(out);
 }
 
@@ -167,16 +173,6 @@ int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "bound", required_argument, NULL, 't' },
-		{ "grace", required_argument, NULL, 'g' },
-		{ "ignore", required_argument, NULL, 'i' },
-		{ "no-kill", no_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int64_t bound = 1000, grace = 500;
 	int ch, nokill = 0, status = -1, sig = 0, sfd;
 	FILE *out = stderr;
@@ -184,7 +180,7 @@ main(int argc, char *argv[])
 	csp_proc cmd;
 	size_t n;
 
-	while ((ch = getopt_long(argc, argv, "+g:hi:no:t:V", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case 't':
 			bound = duration("-t", optarg);
@@ -204,19 +200,14 @@ main(int argc, char *argv[])
 			if ((out = fopen(optarg, "we")) == NULL)
 				err(CSP_EXIT_SYS, "-o: %s", optarg);
 			break;
-		case 'V':
-			printf("csp-leakcheck %s\n", CSP_VERSION);
-			return 0;
-		case 'h':
-			usage(0);
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0)
-		usage(CSP_EXIT_USAGE);
+		csp_usage_exit(&use, CSP_EXIT_USAGE);
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		err(CSP_EXIT_SYS, "becoming a subreaper");
@@ -231,7 +222,7 @@ main(int argc, char *argv[])
 	if (csp_spawn(&cmd, argv, NULL, CSP_SPAWN_INHERIT) == -1) {
 		int e = errno;
 
-		warn("%s", argv[0]);
+		warn("%s", csp_quote(argv[0]));
 		return csp_exec_status(e);
 	}
 

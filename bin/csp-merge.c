@@ -9,14 +9,19 @@
 
 #include "cspipe.h"
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: csp-merge [-0t] [--done fd|fifo] source ...\n"
-	    "       source: file, - (standard input), or -c command\n");
-	exit(status);
-}
+static const csp_opt opts[] = {
+	CSP_OPT_NULL_ROW,
+	{ 'c', "command", "command", "a command (sh -c) whose output is a source" },
+	{ 't', "tag", NULL, "start each record with its source's name and a tab" },
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-merge", "csp-merge [-0t] [--done fd|fifo] source ...\n"
+	    "       source: file, - (standard input), or -c command",
+	"Fan-in: the records of many files and commands, as they come, as one stream.",
+	"-", opts,
+};
 
 /* A source that failed: why, on one line. */
 static void
@@ -24,24 +29,15 @@ report(const csp_src *s, void *arg)
 {
 	(void)arg;
 	if (s->err != 0)
-		warnx("%s: %s", s->name, strerror(s->err));
+		warnx("%s: %s", csp_quote(s->name), strerror(s->err));
 	else
-		warnx("%s: exit status %d", s->name, s->proc.status);
+		warnx("%s: exit status %d", csp_quote(s->name), s->proc.status);
 }
 
 int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "null", no_argument, NULL, '0' },
-		{ "command", required_argument, NULL, 'c' },
-		{ "tag", no_argument, NULL, 't' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct { const char *name; int flags; } *arg;
 	csp_done ext, done;
 	const csp_done *parent = NULL;
@@ -52,7 +48,7 @@ main(int argc, char *argv[])
 	if ((arg = calloc((size_t)argc + 1, sizeof(*arg))) == NULL)
 		err(CSP_EXIT_SYS, "setting up");
 	/* "-" first in optstring: operands come back in order, among the -c options. */
-	while ((ch = getopt_long(argc, argv, "-0c:thV", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case 1:
 			arg[n].name = optarg;
@@ -68,18 +64,13 @@ main(int argc, char *argv[])
 		case 't':
 			flags |= CSP_MERGE_TAG;
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-merge %s\n", CSP_VERSION);
-			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	for (; optind < argc; optind++) {  /* after "--" */

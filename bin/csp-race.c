@@ -11,14 +11,19 @@
 #define RACE_GRACE_MS 500         /* between SIGTERM and SIGKILL for the losers */
 #define RACE_MAX 1024             /* commands or replicas at most */
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout, "usage: csp-race [--success] [-g grace] "
-	    "[--done fd|fifo] command ...\n"
-	    "       csp-race [--success] [-g grace] [--done fd|fifo] -n count command\n");
-	exit(status);
-}
+static const csp_opt opts[] = {
+	{ 'n', "replicas", "count", "race count copies of one command (CSP_REPLICA: 0, 1, ...)" },
+	{ 'g', "grace", "duration", "between SIGTERM and SIGKILL for the losers (500ms)" },
+	{ 's', "success", NULL, "only a command that exits 0 wins" },
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-race", "csp-race [--success] [-g grace] [--done fd|fifo] command ...\n"
+	    "       csp-race [--success] [-g grace] [--done fd|fifo] -n count command",
+	"Run commands (sh -c) at once; the first to finish wins, the rest are stopped.",
+	"", opts,
+};
 
 /* The exit status: the winner's, or what stopped the race. */
 static int
@@ -45,15 +50,6 @@ int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "replicas", required_argument, NULL, 'n' },
-		{ "grace", required_argument, NULL, 'g' },
-		{ "success", no_argument, NULL, 's' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	csp_race_cmd *cmds;
@@ -62,36 +58,31 @@ main(int argc, char *argv[])
 	int ch, flags = 0, n, i, r, status;
 	csp_wr out;
 
-	while ((ch = getopt_long(argc, argv, "g:n:shV", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case 'g':
 			if (csp_parse_duration(optarg, &grace) == -1)
-				errx(CSP_EXIT_USAGE, "-g: invalid duration: %s", optarg);
+				errx(CSP_EXIT_USAGE, "-g: invalid duration: %s", csp_quote(optarg));
 			break;
 		case 'n':
 			if (csp_parse_count(optarg, 1, RACE_MAX, &replicas) == -1)
-				errx(CSP_EXIT_USAGE, "-n: invalid count (1 to %d): %s", RACE_MAX, optarg);
+				errx(CSP_EXIT_USAGE, "-n: invalid count (1 to %d): %s", RACE_MAX, csp_quote(optarg));
 			break;
 		case 's':
 			flags |= CSP_RACE_SUCCESS;
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-race %s\n", CSP_VERSION);
-			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	n = argc - optind;
 	if (n == 0)
-		usage(CSP_EXIT_USAGE);
+		csp_usage_exit(&use, CSP_EXIT_USAGE);
 	if (replicas > 0 && n != 1)
 		errx(CSP_EXIT_USAGE, "-n: takes one command, not %d", n);
 	if (n > RACE_MAX)

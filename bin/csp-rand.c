@@ -10,13 +10,18 @@
 
 #include "cspipe.h"
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: csp-rand [-0] [-n count] [-r lo:hi] [--done fd|fifo]\n");
-	exit(status);
-}
+static const csp_opt opts[] = {
+	CSP_OPT_NULL_ROW,
+	{ 'n', "count", "count", "this many numbers, then stop (no limit)" },
+	{ 'r', "range", "lo:hi", "numbers from lo to hi, both included (0:2^63-1)" },
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-rand", "csp-rand [-0] [-n count] [-r lo:hi] [--done fd|fifo]",
+	"Random integers, one a record.",
+	"", opts,
+};
 
 /* "LO:HI", each a decimal integer, possibly negative, LO no more than HI. */
 static void
@@ -27,15 +32,15 @@ parse_range(const char *s, int64_t *lo, int64_t *hi)
 	char *first;
 
 	if (colon == NULL)
-		errx(CSP_EXIT_USAGE, "-r: not LO:HI: %s", s);
+		errx(CSP_EXIT_USAGE, "-r: not LO:HI: %s", csp_quote(s));
 	if ((first = strndup(s, (size_t)(colon - s))) == NULL)
 		err(CSP_EXIT_SYS, "-r");
 	if (csp_parse_count(first, INT64_MIN, INT64_MAX, &a) == -1 ||
 	    csp_parse_count(colon + 1, INT64_MIN, INT64_MAX, &b) == -1)
-		errx(CSP_EXIT_USAGE, "-r: invalid range: %s", s);
+		errx(CSP_EXIT_USAGE, "-r: invalid range: %s", csp_quote(s));
 	free(first);
 	if (a > b)
-		errx(CSP_EXIT_USAGE, "-r: LO is greater than HI: %s", s);
+		errx(CSP_EXIT_USAGE, "-r: LO is greater than HI: %s", csp_quote(s));
 	*lo = a;
 	*hi = b;
 }
@@ -44,15 +49,6 @@ int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "count", required_argument, NULL, 'n' },
-		{ "range", required_argument, NULL, 'r' },
-		{ "null", no_argument, NULL, '0' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	long long n = -1;
@@ -60,34 +56,29 @@ main(int argc, char *argv[])
 	int ch, delim = '\n', r, e;
 	csp_wr out;
 
-	while ((ch = getopt_long(argc, argv, "0d:n:r:hV", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case '0':
 			delim = '\0';
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
 		case 'n':
 			if (csp_parse_count(optarg, 0, INT64_MAX, &n) == -1)
-				errx(CSP_EXIT_USAGE, "-n: invalid count: %s", optarg);
+				errx(CSP_EXIT_USAGE, "-n: invalid count: %s", csp_quote(optarg));
 			break;
 		case 'r':
 			parse_range(optarg, &lo, &hi);
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-rand %s\n", CSP_VERSION);
-			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	if (optind < argc)
-		usage(CSP_EXIT_USAGE);
+		csp_usage_exit(&use, CSP_EXIT_USAGE);
 
 	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
 	    csp_wr_init(&out, STDOUT_FILENO) == -1)

@@ -1,4 +1,4 @@
-/* csp-ratelimit: records through token buckets: no faster than every rate given. */
+/* csp-ratelimit: records or bytes through token buckets: no faster than every rate given. */
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -8,29 +8,27 @@
 
 #include "cspipe.h"
 
-static csp_rate *rates;  /* as many as -r was given; reachable until exit */
+static csp_rate *rates;  /* as many as -r and -L were given; reachable until exit */
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: csp-ratelimit [-0] [-b burst] [--done fd|fifo] -r rate [-r rate ...]\n");
-	exit(status);
-}
+static const csp_opt opts[] = {
+	{ 'r', "rate", "rate", "at most count records a period: 100/s, 5/m, 3/10s, 100/s:20" },
+	{ 'L', "bytes", "size", "at most size bytes a period: 1M (a second), 64k/s, 10K/100ms:4K" },
+	{ 'b', "burst", "n", "records the buckets hold beyond one (1)" },
+	CSP_OPT_NULL_ROW,
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-ratelimit", "csp-ratelimit [-0] [-b burst] [--done fd|fifo] -r rate [-r rate ...] [-L size[/period]]\n"
+	    "       csp-ratelimit [--done fd|fifo] -L size[/period][:burst] ...",
+	"Records (or bytes) through token buckets: no faster than every rate given.",
+	"", opts,
+};
 
 int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "rate", required_argument, NULL, 'r' },
-		{ "burst", required_argument, NULL, 'b' },
-		{ "null", no_argument, NULL, '0' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	long long burst = 1;
@@ -40,37 +38,36 @@ main(int argc, char *argv[])
 
 	if ((rates = calloc((size_t)argc, sizeof(*rates))) == NULL)
 		err(CSP_EXIT_SYS, "setting up");
-	while ((ch = getopt_long(argc, argv, "0b:d:hr:V", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case '0':
 			delim = '\0';
 			break;
 		case 'b':
 			if (csp_parse_count(optarg, 1, 1000000000, &burst) == -1)
-				errx(CSP_EXIT_USAGE, "-b: invalid burst: %s", optarg);
+				errx(CSP_EXIT_USAGE, "-b: invalid burst: %s", csp_quote(optarg));
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
 		case 'r':
 			if (csp_parse_rate(optarg, &rates[n++]) == -1)
-				errx(CSP_EXIT_USAGE, "-r: invalid rate: %s", optarg);
+				errx(CSP_EXIT_USAGE, "-r: invalid rate: %s", csp_quote(optarg));
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-ratelimit %s\n", CSP_VERSION);
-			return 0;
+		case 'L':
+			if (csp_parse_byterate(optarg, &rates[n++]) == -1)
+				errx(CSP_EXIT_USAGE, "-L: invalid byte rate: %s", csp_quote(optarg));
+			break;
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	if (argc > optind)
-		errx(CSP_EXIT_USAGE, "unexpected argument: %s", argv[optind]);
+		errx(CSP_EXIT_USAGE, "unexpected argument: %s", csp_quote(argv[optind]));
 	if (n == 0)
-		errx(CSP_EXIT_USAGE, "-r: a rate is needed");
+		errx(CSP_EXIT_USAGE, "-r: a rate is needed (or -L)");
 
 	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
 	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)

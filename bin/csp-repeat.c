@@ -8,27 +8,23 @@
 
 #include "cspipe.h"
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: csp-repeat [-0] [--done fd|fifo] [value ...]\n"
-	    "       csp-repeat [-0] [--done fd|fifo] -c command\n");
-	exit(status);
-}
+static const csp_opt opts[] = {
+	{ 'c', "command", "command", "repeat the output of this command (sh -c), run again and again" },
+	CSP_OPT_NULL_ROW,
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-repeat", "csp-repeat [-0] [--done fd|fifo] [value ...]\n"
+	    "       csp-repeat [-0] [--done fd|fifo] -c command",
+	"The values, the input, or a command's output, as records, over and over.",
+	"+", opts,
+};
 
 int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "command", required_argument, NULL, 'c' },
-		{ "null", no_argument, NULL, '0' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	char *command = NULL;
@@ -37,7 +33,7 @@ main(int argc, char *argv[])
 	csp_wr out;
 
 	/* "+": the first value ends the options, so a value may start with '-'. */
-	while ((ch = getopt_long(argc, argv, "+0c:d:hV", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case '0':
 			delim = '\0';
@@ -45,18 +41,13 @@ main(int argc, char *argv[])
 		case 'c':
 			command = optarg;
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-repeat %s\n", CSP_VERSION);
-			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	if (command != NULL && optind < argc)
@@ -77,9 +68,9 @@ main(int argc, char *argv[])
 	if (csp_clean_exit(r) != -1)
 		return csp_clean_exit(r);  /* a signal, --done, or our reader went away */
 	if (r > 0 && errno != 0)
-		err(CSP_EXIT_FAIL, "-c: %s: cannot run", command);
+		err(CSP_EXIT_FAIL, "-c: %s: cannot run", csp_quote(command));
 	if (r > 0)  /* 128+N: killed by signal N */
-		errx(CSP_EXIT_FAIL, "-c: %s: failed with status %d", command, r);
+		errx(CSP_EXIT_FAIL, "-c: %s: failed with status %d", csp_quote(command), r);
 	if (r == -1)
 		err(CSP_EXIT_SYS, "repeating");
 	return 0;

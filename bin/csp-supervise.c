@@ -9,16 +9,25 @@
 
 #include "cspipe.h"
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: csp-supervise [-0] [-t timeout [--heartbeat-fd n]] [-b backoff] "
-	    "[--max-backoff max]\n"
-	    "                     [--max-restarts n] [-g grace] [--done fd|fifo] "
-	    "-- command [arg ...]\n");
-	exit(status);
-}
+enum { OPT_PULSE = 256, OPT_MAXBACKOFF, OPT_MAXRESTARTS };  /* long only */
+
+static const csp_opt opts[] = {
+	{ 't', "timeout", "timeout", "no output (or pulse) for this long is hung: restart" },
+	{ OPT_PULSE, "heartbeat-fd", "n", "the ward's pulses come on its descriptor n (3 or more)" },
+	{ 'b', "backoff", "duration", "wait this long before the first restart, doubling (100ms)" },
+	{ OPT_MAXBACKOFF, "max-backoff", "duration", "the longest wait between restarts (10s)" },
+	{ OPT_MAXRESTARTS, "max-restarts", "n", "give up after n restarts (no limit)" },
+	{ 'g', "grace", "duration", "between SIGTERM and SIGKILL when stopping the ward (500ms)" },
+	CSP_OPT_NULL_ROW,
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-supervise", "csp-supervise [-0] [-t timeout [--heartbeat-fd n]] [-b backoff] [--max-backoff max]\n"
+	    "                     [--max-restarts n] [-g grace] [--done fd|fifo] -- command [arg ...]",
+	"Run a command, and restart it when it fails or goes quiet.",
+	"+", opts,
+};
 
 static int64_t
 duration(const char *opt, const char *s)
@@ -26,7 +35,7 @@ duration(const char *opt, const char *s)
 	int64_t ms;
 
 	if (csp_parse_duration(s, &ms) == -1)
-		errx(CSP_EXIT_USAGE, "%s: invalid duration: %s", opt, s);
+		errx(CSP_EXIT_USAGE, "%s: invalid duration: %s", opt, csp_quote(s));
 	return ms;
 }
 
@@ -41,20 +50,6 @@ int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	enum { OPT_PULSE = 256, OPT_MAXBACKOFF, OPT_MAXRESTARTS };
-	static const struct option longopts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "heartbeat-fd", required_argument, NULL, OPT_PULSE },
-		{ "backoff", required_argument, NULL, 'b' },
-		{ "max-backoff", required_argument, NULL, OPT_MAXBACKOFF },
-		{ "max-restarts", required_argument, NULL, OPT_MAXRESTARTS },
-		{ "grace", required_argument, NULL, 'g' },
-		{ "null", no_argument, NULL, '0' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_ward w = {
 		.delim = '\n', .timeout = -1, .pulse_fd = -1, .backoff = 100,
 		.max_backoff = 10000, .grace = 500, .max_restarts = -1,
@@ -66,19 +61,19 @@ main(int argc, char *argv[])
 	int ch, r, status = 0;
 	csp_wr out;
 
-	while ((ch = getopt_long(argc, argv, "+0b:d:g:ht:V", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case '0':
 			w.delim = '\0';
 			break;
 		case 't':
 			if ((w.timeout = duration("-t", optarg)) == 0)
-				errx(CSP_EXIT_USAGE, "-t: must be above zero: %s", optarg);
+				errx(CSP_EXIT_USAGE, "-t: must be above zero: %s", csp_quote(optarg));
 			break;
 		case OPT_PULSE:
 			if (csp_parse_count(optarg, 3, INT_MAX, &v) == -1)
 				errx(CSP_EXIT_USAGE, "--heartbeat-fd: invalid descriptor: %s "
-				    "(3 or more)", optarg);
+				    "(3 or more)", csp_quote(optarg));
 			w.pulse_fd = (int)v;
 			break;
 		case 'b':
@@ -89,23 +84,18 @@ main(int argc, char *argv[])
 			break;
 		case OPT_MAXRESTARTS:
 			if (csp_parse_count(optarg, 0, LLONG_MAX, &w.max_restarts) == -1)
-				errx(CSP_EXIT_USAGE, "--max-restarts: invalid count: %s", optarg);
+				errx(CSP_EXIT_USAGE, "--max-restarts: invalid count: %s", csp_quote(optarg));
 			break;
 		case 'g':
 			w.grace = duration("-g", optarg);
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-supervise %s\n", CSP_VERSION);
-			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	if (optind == argc)
@@ -126,7 +116,7 @@ main(int argc, char *argv[])
 		status = 0;  /* --done: a clean stop; or our reader went away: stop quietly */
 	} else if (r == -1) {
 		status = csp_exec_status(errno);
-		warn("%s", status == CSP_EXIT_SYS ? "supervise" : w.argv[0]);
+		warn("%s", status == CSP_EXIT_SYS ? "supervise" : csp_quote(w.argv[0]));
 	} else if (w.why != CSP_WARD_OK) {
 		warnx("giving up after %lld restart%s: %s", w.restarts,
 		    w.restarts == 1 ? "" : "s", w.reason);

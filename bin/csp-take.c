@@ -8,24 +8,21 @@
 
 #include "cspipe.h"
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout, "usage: csp-take [-0] [--done fd|fifo] count\n");
-	exit(status);
-}
+static const csp_opt opts[] = {
+	CSP_OPT_NULL_ROW,
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-take", "csp-take [-0] [--done fd|fifo] count",
+	"Pass the first count records (0 or more), then close the input so upstream stops.",
+	"", opts,
+};
 
 int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "null", no_argument, NULL, '0' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	long long n;
@@ -33,29 +30,27 @@ main(int argc, char *argv[])
 	csp_rd in;
 	csp_wr out;
 
-	while ((ch = getopt_long(argc, argv, "0d:hV", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case '0':
 			delim = '\0';
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-take %s\n", CSP_VERSION);
-			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			if (optopt >= '1' && optopt <= '9')
+				errx(CSP_EXIT_USAGE, "-%c: a count is 0 or more, and head's -N is "
+				    "not taken: csp-take N passes the first N records", optopt);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	if (argc - optind != 1)
-		usage(CSP_EXIT_USAGE);
+		csp_usage_exit(&use, CSP_EXIT_USAGE);
 	if (csp_parse_count(argv[optind], 0, INT64_MAX, &n) == -1)
-		errx(CSP_EXIT_USAGE, "count: invalid: %s", argv[optind]);
+		errx(CSP_EXIT_USAGE, "count: invalid: %s", csp_quote(argv[optind]));
 
 	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
 	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)

@@ -8,13 +8,19 @@
 
 #include "cspipe.h"
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: csp-tee [-0] [--strict] [--tag] [--done fd|fifo] -c command [-c command ...]\n");
-	exit(status);
-}
+static const csp_opt opts[] = {
+	{ 'c', "command", "command", "a command (sh -c) that gets every record; give one or more" },
+	CSP_OPT_NULL_ROW,
+	{ 's', "strict", NULL, "a command that stops taking input stops them all" },
+	{ 't', "tag", NULL, "start each output record with its command and a tab" },
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-tee", "csp-tee [-0] [--strict] [--tag] [--done fd|fifo] -c command [-c command ...]",
+	"Every input record to every command, in lockstep; their outputs merged, records whole.",
+	"", opts,
+};
 
 /* The exit status, and a line on stderr for each command that failed. */
 static int
@@ -28,7 +34,7 @@ finish(int r, const csp_tee_cmd *cmds, int n)
 		for (i = 0; i < n; i++)
 			if (cmds[i].early)
 				warnx("%s: stopped taking input early; the others were stopped",
-				    cmds[i].cmd);
+				    csp_quote(cmds[i].cmd));
 		return CSP_EXIT_FAIL;
 	}
 	if (r == -1 && csp_exec_status(errno) != CSP_EXIT_SYS)
@@ -37,7 +43,7 @@ finish(int r, const csp_tee_cmd *cmds, int n)
 		err(CSP_EXIT_SYS, "tee");
 	for (i = 0; i < n; i++) {
 		if (cmds[i].status != 0) {
-			warnx("%s: exited with status %d", cmds[i].cmd, cmds[i].status);
+			warnx("%s: exited with status %d", csp_quote(cmds[i].cmd), cmds[i].status);
 			failed = 1;
 		}
 	}
@@ -48,16 +54,6 @@ int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "command", required_argument, NULL, 'c' },
-		{ "null", no_argument, NULL, '0' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "tag", no_argument, NULL, 't' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	csp_tee_cmd *cmds;
@@ -67,7 +63,7 @@ main(int argc, char *argv[])
 
 	if ((cmds = calloc((size_t)argc, sizeof(*cmds))) == NULL)
 		err(CSP_EXIT_SYS, "setting up");
-	while ((ch = getopt_long(argc, argv, "0c:d:hstV", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case '0':
 			delim = '\0';
@@ -75,9 +71,9 @@ main(int argc, char *argv[])
 		case 'c':
 			cmds[n++].cmd = optarg;
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
 		case 's':
@@ -86,18 +82,12 @@ main(int argc, char *argv[])
 		case 't':
 			flags |= CSP_TEE_TAG;
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-tee %s\n", CSP_VERSION);
-			free(cmds);
-			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	if (argc > optind)
-		errx(CSP_EXIT_USAGE, "unexpected argument: %s (commands go after -c)", argv[optind]);
+		errx(CSP_EXIT_USAGE, "unexpected argument: %s (commands go after -c)", csp_quote(argv[optind]));
 	if (n == 0)
 		errx(CSP_EXIT_USAGE, "-c: at least one command is needed");
 

@@ -19,15 +19,26 @@
 
 static const char *command;
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout, "usage: csp-timeout [-v] [--preserve-status] "
-	    "[--foreground] [-k duration] [-s signal] [--done fd|fifo] duration command [arg ...]\n");
-	exit(status);
-}
+static const csp_opt opts[] = {
+	{ 'k', "kill-after", "duration", "then SIGKILL, this long after the first signal" },
+	{ 's', "signal", "signal", "the signal to send at the deadline (TERM); 0 sends none" },
+	{ 'p', "preserve-status", NULL, "exit with the command's status, even when timed out" },
+	{ 'f', "foreground", NULL, "leave the command in our process group (a terminal)" },
+	{ 'v', "verbose", NULL, "say on standard error each signal sent" },
+	{ CSP_OPT_DONE, "done", "fd|fifo", "stop the command when this descriptor or FIFO fires" },
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-timeout", "csp-timeout [-v] [--preserve-status] [--foreground] [-k duration] "
+	    "[-s signal]\n                   [--done fd|fifo] duration command [arg ...]",
+	"Run a command with a deadline; at it, stop the command and its whole tree.",
+	"+", opts,
+};
 
-/* A duration as timeout(1) takes it, and 250ms; 0 or inf is no deadline at all. what: the option. */
+/*
+ * A duration as timeout(1) takes it, and 250ms; 0, inf, or one too large to
+ * represent is no deadline at all, as timeout(1) saturates. what: the option.
+ */
 static int64_t
 duration(const char *what, const char *s)
 {
@@ -36,14 +47,14 @@ duration(const char *what, const char *s)
 	if (strcasecmp(s, "inf") == 0 || strcasecmp(s, "infinity") == 0)
 		return 0;
 	if (csp_parse_duration(s, &ms) == -1) {
+		if (errno == ERANGE)
+			return 0;
 		if (what != NULL)
-			warnx("%s: invalid duration: %s", what, s);
+			warnx("%s: invalid duration: %s", what, csp_quote(s));
 		else
-			warnx("invalid duration: %s", s);
-		usage(CSP_EXIT_SYS);
+			warnx("invalid duration: %s", csp_quote(s));
+		csp_usage_exit(&use, CSP_EXIT_SYS);
 	}
-	if (ms == 0 && strtod(s, NULL) > 0)
-		ms = 1;  /* a tiny deadline is still a deadline, not none */
 	return ms;
 }
 
@@ -57,6 +68,8 @@ signal_number(const char *s)
 
 	if (csp_parse_count(s, 0, NSIG - 1, &n) == 0)
 		return (int)n;
+	if (strcasecmp(name, "EXIT") == 0 || strcmp(name, "0") == 0)
+		return 0;  /* the shell's trap name for 0, as timeout(1) takes it */
 	for (i = 1; i < NSIG; i++)
 		if ((abbr = sigabbrev_np(i)) != NULL && strcasecmp(name, abbr) == 0)
 			return i;
@@ -70,11 +83,11 @@ signal_number(const char *s)
 	if (strncasecmp(name, "RTMAX-", 6) == 0 &&
 	    csp_parse_count(name + 6, 0, SIGRTMAX - SIGRTMIN, &n) == 0)
 		return SIGRTMAX - (int)n;
-	warnx("-s: invalid signal: %s", s);
-	usage(CSP_EXIT_SYS);
+	warnx("-s: invalid signal: %s", csp_quote(s));
+	csp_usage_exit(&use, CSP_EXIT_SYS);
 }
 
-/* -v: a line for each signal sent to the command, as timeout -v writes. */
+/* -v: a line for each signal sent, as timeout -v writes; a reader gone from stderr ends nothing. */
 static void
 tell(int sig, void *arg)
 {
@@ -82,33 +95,22 @@ tell(int sig, void *arg)
 
 	(void)arg;
 	if (abbr != NULL)
-		warnx("sending signal %s to command '%s'", abbr, command);
+		csp_note("sending signal %s to command '%s'", abbr, csp_quote(command));
 	else
-		warnx("sending signal %d to command '%s'", sig, command);
+		csp_note("sending signal %d to command '%s'", sig, csp_quote(command));
 }
 
 int
 main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
-	static const struct option longopts[] = {
-		{ "kill-after", required_argument, NULL, 'k' },
-		{ "signal", required_argument, NULL, 's' },
-		{ "preserve-status", no_argument, NULL, 'p' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "done", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_timeout_cmd t = { .sig = SIGTERM };
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	int ch, preserve = 0, e;
 	int64_t ms;
 
-	while ((ch = getopt_long(argc, argv, "+k:s:vhV", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case 'k':
 			t.kill_after = duration("-k", optarg);
@@ -125,22 +127,17 @@ main(int argc, char *argv[])
 		case 'v':
 			t.notify = tell;
 			break;
-		case 'd':
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_SYS, "--done: %s", optarg);
+				err(CSP_EXIT_SYS, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-timeout %s\n", CSP_VERSION);
-			return 0;
 		default:
-			usage(CSP_EXIT_SYS);  /* 125, as timeout(1): not to be taken for the command's */
+			csp_usage_exit(&use, CSP_EXIT_SYS);  /* 125, as timeout(1): not the command's */
 		}
 	}
 	if (argc - optind < 2)
-		usage(CSP_EXIT_SYS);
+		csp_usage_exit(&use, CSP_EXIT_SYS);
 	ms = duration(NULL, argv[optind]);
 	t.argv = argv + optind + 1;
 	t.grace = t.kill_after > 0 ? t.kill_after : TIMEOUT_GRACE_MS;
@@ -151,10 +148,10 @@ main(int argc, char *argv[])
 	if (csp_timeout(&t, ms > 0 ? csp_after(ms) : CSP_FOREVER, &done) == -1) {
 		e = errno;
 		if (t.status == -1 && t.cause == 0) {
-			warn("%s", command);
+			warn("%s", csp_quote(command));
 			return csp_exec_status(e);
 		}
-		err(CSP_EXIT_SYS, "stopping what %s left running", command);
+		err(CSP_EXIT_SYS, "stopping what %s left running", csp_quote(command));
 	}
 	csp_done_free(&done);
 	if (csp_signalled())

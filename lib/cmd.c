@@ -102,7 +102,7 @@ csp_parse_count(const char *s, long long min, long long max, long long *v)
 	const char *errstr;
 	long long n = strtonum(s, min, max, &errstr);
 
-	if (errstr != NULL) {
+	if (errstr != NULL || s[*s == '-'] < '0' || s[*s == '-'] > '9') {  /* no " 5", "+5" */
 		errno = EINVAL;
 		return -1;
 	}

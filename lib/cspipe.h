@@ -176,6 +176,30 @@ int csp_signalled(void);
 int csp_clean_exit(int r);
 int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
+/* usage.c: a command's options as one table: getopt, complaints, usage and --help */
+typedef struct csp_opt {
+	int ch;                   /* what csp_getopt returns: -ch if below 256; else long only */
+	const char *name;         /* --name, or NULL */
+	const char *arg;          /* the argument's name; NULL for a flag */
+	const char *help;         /* one line for --help */
+} csp_opt;
+#define CSP_OPT_DONE 356      /* --done fd|fifo, the option every command has */
+#define CSP_OPT_DONE_ROW { CSP_OPT_DONE, "done", "fd|fifo", \
+	"stop cleanly when this descriptor or FIFO fires" }
+#define CSP_OPT_NULL_ROW { '0', "null", NULL, "records end in a NUL byte, not a newline" }
+typedef struct csp_usage {
+	const char *name;         /* "csp-take": --version's, and where the help starts */
+	const char *synopsis;     /* the usage lines after "usage: " */
+	const char *about;        /* one line: what the command does */
+	const char *order;        /* getopt's: "+" options end at an operand, "-", or "" */
+	const csp_opt *opts;      /* ends with { 0 }; -h/--help, -V/--version are added */
+} csp_usage;
+int csp_getopt(int argc, char *argv[], const csp_usage *u);
+void csp_usage_exit(const csp_usage *u, int status) __attribute__((noreturn));
+const char *csp_quote(const char *s);
+const char *csp_progname(void);
+void csp_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The patterns as calls: each command is a thin shell over one of these. */
 int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
 /* src.c: a stream to read: a file, a FIFO, stdin, or a command's output */
@@ -278,12 +302,14 @@ typedef struct csp_ward {
 	char reason[64];          /* out: the same in words: "exited with status 3" */
 } csp_ward;
 int csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done);
-/* ratelimit.c: token buckets over records; several limits at once */
+/* ratelimit.c: token buckets over records or bytes; several limits at once */
 typedef struct csp_rate {
 	double per_sec;           /* tokens a second */
-	long long burst;          /* tokens the bucket holds; 0: the call's burst */
+	long long burst;          /* tokens the bucket holds; 0: the call's burst (bytes: 0.1 s) */
+	int bytes;                /* a token is a byte, not a record */
 } csp_rate;
 int csp_parse_rate(const char *s, csp_rate *r);
+int csp_parse_byterate(const char *s, csp_rate *r);
 int csp_ratelimit(csp_rd *in, csp_wr *out, const csp_rate *rates, int n, long long burst,
                   const csp_done *done);
 /* timeout.c: Go's context.WithTimeout over a command and its whole tree */
@@ -361,7 +387,7 @@ typedef struct csp_queue_opt {
 void csp_queue_init(csp_queue_opt *o);  /* defaults: CSP_QUEUE_SIZE, newline, no bar */
 int csp_queue(int in, int out, csp_queue_opt *o, const csp_done *done);  /* in to out */
 
-/* duration.c: "250ms", "1.5s", "2m", "1h"; a bare number is seconds */
+/* duration.c: "250ms", "1.5s", "2m", "1h", "1e-3"; a bare number is seconds; ERANGE too large */
 int csp_parse_duration(const char *s, int64_t *ms);
 
 /* The exit-code table every csp-* command shares (cspipe(7)). */

@@ -1,7 +1,9 @@
 /*
- * ratelimit.c: token buckets over records. Each record takes a token from
- * every bucket; when one is empty the record waits, asleep in ppoll with the
- * done, until the moment its last token comes due.
+ * ratelimit.c: token buckets over records or bytes. Each record takes a
+ * token from every record bucket and a token a byte from every byte bucket;
+ * when one is short the record waits, asleep in ppoll with the done, until
+ * the moment its last token comes due. With byte buckets only, the input
+ * goes in pieces of at most a bucket's burst, records or not.
  *
  * A bucket is kept as the time it would next be full (a "theoretical
  * arrival time"): the same token bucket, with no refill arithmetic and no
@@ -30,8 +32,11 @@
  */
 #define RATE_TICK_NS 1e6
 #define RATE_BURST_MAX 1000000000LL
+#define RATE_BYTES_MAX (1LL << 50)  /* a byte rate's size or burst: a petabyte */
+#define RATE_BYTE_BURST_SEC 0.1     /* a byte bucket holds this long's bytes, unless told */
 
 struct bucket {
+	int bytes;                /* a token a byte, not a token a record */
 	double interval;          /* ns between tokens */
 	double tolerance;         /* ns of tokens the bucket holds beyond one */
 	double tat;               /* when the bucket is full again, ns from the start */
@@ -120,6 +125,46 @@ csp_parse_rate(const char *s, csp_rate *r)
 		goto bad;
 	r->per_sec = count / period;
 	r->burst = burst;
+	r->bytes = 0;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * "SIZE[/PERIOD][:BURST]": 1M (a second), 64k/s, 10K/100ms:4K; SIZE and
+ * BURST in bytes with csp_parse_size's units. Without :BURST, burst is 0:
+ * a tenth of a second's bytes.
+ */
+int
+csp_parse_byterate(const char *s, csp_rate *r)
+{
+	unsigned long long size, burst = 0;
+	const char *slash, *colon, *end;
+	double period = 1;
+	char buf[64];
+	size_t n;
+
+	if (s == NULL)
+		goto bad;
+	colon = strchr(s, ':');
+	end = colon != NULL ? colon : s + strlen(s);
+	slash = memchr(s, '/', (size_t)(end - s));
+	n = (size_t)((slash != NULL ? slash : end) - s);
+	if (n >= sizeof(buf))
+		goto bad;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (csp_parse_size(buf, 1, RATE_BYTES_MAX, &size) == -1)
+		goto bad;
+	if (slash != NULL && parse_period(slash + 1, (size_t)(end - slash - 1), &period) == -1)
+		goto bad;
+	if (colon != NULL && csp_parse_size(colon + 1, 1, RATE_BYTES_MAX, &burst) == -1)
+		goto bad;
+	r->per_sec = (double)size / period;
+	r->burst = (long long)burst;
+	r->bytes = 1;
 	return 0;
 bad:
 	errno = EINVAL;
@@ -172,10 +217,10 @@ sleep_until(double due, int64_t base, int outfd, const csp_done *done)
 }
 
 /*
- * Each record of in to out once every bucket has a token for it. The
- * buckets start full. Returns 0 at the end of input (out flushed), -1 with
- * errno: ECANCELED (done), EPIPE (out's reader went away), EINVAL (a bad
- * rate or burst).
+ * Each record of in to out once every bucket has its tokens for it (with
+ * byte buckets only: each piece of input). The buckets start full. Returns
+ * 0 at the end of input (out flushed), -1 with errno: ECANCELED (done),
+ * EPIPE (out's reader went away), EINVAL (a bad rate or burst).
  */
 int
 csp_ratelimit(csp_rd *in, csp_wr *out, const csp_rate *rates, int n,
@@ -184,8 +229,8 @@ csp_ratelimit(csp_rd *in, csp_wr *out, const csp_rate *rates, int n,
 	struct pollfd ipfd;
 	struct bucket *b;
 	int64_t base = clock_ns();
-	double due, now, arrived = 0, woke = -INFINITY, t;
-	size_t len;
+	double due, now, arrived = 0, woke = -INFINITY, t, w;
+	size_t len, piece = SIZE_MAX;  /* byte buckets only: at most this much at a time */
 	char *p;
 	int i, ready, ret = -1;
 
@@ -198,19 +243,30 @@ csp_ratelimit(csp_rd *in, csp_wr *out, const csp_rate *rates, int n,
 	for (i = 0; i < n; i++) {
 		long long bb = rates[i].burst > 0 ? rates[i].burst : burst;
 
-		if (!(rates[i].per_sec > 0) || !isfinite(rates[i].per_sec) || bb > RATE_BURST_MAX) {
+		if (rates[i].bytes && rates[i].burst <= 0)
+			bb = rates[i].per_sec * RATE_BYTE_BURST_SEC >= 1 ?
+			    (long long)(rates[i].per_sec * RATE_BYTE_BURST_SEC) : 1;
+		if (!(rates[i].per_sec > 0) || !isfinite(rates[i].per_sec) ||
+		    bb > (rates[i].bytes ? RATE_BYTES_MAX : RATE_BURST_MAX)) {
 			errno = EINVAL;
 			goto out;
 		}
+		b[i].bytes = rates[i].bytes;
 		b[i].interval = 1e9 / rates[i].per_sec;
 		b[i].tolerance = (double)(bb - 1) * b[i].interval;
 		b[i].tat = 0;
+		if (b[i].bytes && (size_t)bb < piece)
+			piece = (size_t)bb;
 	}
+	for (i = 0; i < n; i++)
+		if (!b[i].bytes)
+			piece = 0;  /* a record bucket: records go whole */
 	in->flush = out;
 
 	for (;;) {
-		/* The next record: whole in the buffer, or read more. */
-		p = memchr(in->buf + in->scan, in->delim, in->tail - in->scan);
+		/* The next record (or piece): whole in the buffer, or read more. */
+		p = piece > 0 ? (in->tail > in->head ? in->buf + in->head : NULL) :
+		    memchr(in->buf + in->scan, in->delim, in->tail - in->scan);
 		if (p == NULL && !in->eof) {
 			ipfd.fd = in->fd;
 			ipfd.events = POLLIN;
@@ -223,14 +279,20 @@ csp_ratelimit(csp_rd *in, csp_wr *out, const csp_rate *rates, int n,
 				arrived = (double)(clock_ns() - base);
 			continue;
 		}
-		len = p != NULL ? (size_t)(p + 1 - (in->buf + in->head)) : in->tail - in->head;
+		len = p != NULL && piece == 0 ? (size_t)(p + 1 - (in->buf + in->head)) :
+		    in->tail - in->head;
+		if (piece > 0 && len > piece)
+			len = piece;
 		if (len == 0)
 			break;
 
+		/* Due when the last of its tokens is: w of them, each interval apart. */
 		due = -INFINITY;
-		for (i = 0; i < n; i++)
-			if (b[i].tat - b[i].tolerance > due)
-				due = b[i].tat - b[i].tolerance;
+		for (i = 0; i < n; i++) {
+			w = b[i].bytes ? (double)len : 1;
+			if (b[i].tat + (w - 1) * b[i].interval - b[i].tolerance > due)
+				due = b[i].tat + (w - 1) * b[i].interval - b[i].tolerance;
+		}
 		now = (double)(clock_ns() - base);
 		if (due > now) {
 			/* Waiting: what went through so far is seen downstream now. */
@@ -247,7 +309,8 @@ csp_ratelimit(csp_rd *in, csp_wr *out, const csp_rate *rates, int n,
 		if (now - RATE_LAG_NS > t)
 			t = now - RATE_LAG_NS;
 		for (i = 0; i < n; i++)
-			b[i].tat = (b[i].tat > t ? b[i].tat : t) + b[i].interval;
+			b[i].tat = (b[i].tat > t ? b[i].tat : t) +
+			    (b[i].bytes ? (double)len : 1) * b[i].interval;
 
 		if (csp_wr_put(out, in->buf + in->head, len, done) == -1)
 			goto out;

@@ -113,7 +113,7 @@ load common
 @test "csp-ratelimit: a missing rate, a bad burst or option is a usage error" {
 	run csp-ratelimit
 	assert_failure 2
-	assert_output "csp-ratelimit: -r: a rate is needed"
+	assert_output "csp-ratelimit: -r: a rate is needed (or -L)"
 	run csp-ratelimit -r 10/s -b 0
 	assert_failure 2
 	assert_output "csp-ratelimit: -b: invalid burst: 0"
@@ -134,4 +134,66 @@ load common
 	run csp-ratelimit --version
 	assert_success
 	assert_output --regexp "^csp-ratelimit [0-9]+\.[0-9]+\.[0-9]+$"
+}
+
+@test "csp-ratelimit -L passes bytes unchanged: binary, NULs, no final newline; with -r too" {
+	head -c 300000 /dev/urandom > "$BATS_TEST_TMPDIR/in"
+	leakfree sh -c 'csp-ratelimit -L 4M < "$1" | cmp - "$1"' sh "$BATS_TEST_TMPDIR/in"
+	assert_success
+	leakfree sh -c 'csp-ratelimit -L 4M -r 1000000/s < "$1" | cmp - "$1"' sh "$BATS_TEST_TMPDIR/in"
+	assert_success
+	leakfree sh -c 'csp-ratelimit -0 -L 4M/s:64k < "$1" | cmp - "$1"' sh "$BATS_TEST_TMPDIR/in"
+	assert_success
+}
+
+@test "csp-ratelimit -L holds the byte rate: 40000 bytes at 20000/s take at least 1.9 s" {
+	# The buckets start full (a tenth of a second's bytes, 2000), and no more
+	# than that plus the rate times the time since the start ever goes out:
+	# the time can only be longer than this bound, never shorter.
+	head -c 40000 /dev/zero > "$BATS_TEST_TMPDIR/in"
+	start=$(date +%s%N)
+	leakfree sh -c 'csp-ratelimit -L 20000 < "$1" | wc -c' sh "$BATS_TEST_TMPDIR/in"
+	end=$(date +%s%N)
+	assert_success
+	assert_output 40000
+	[ $(((end - start) / 1000000)) -ge 1900 ]
+}
+
+@test "csp-ratelimit -L and -r together: the slower limit holds" {
+	# 200 records of 100 bytes: -r would let them all through at once; -L may not.
+	seq -f '%099g' 200 > "$BATS_TEST_TMPDIR/in"
+	start=$(date +%s%N)
+	leakfree sh -c 'csp-ratelimit -r 100000/s -L 10000/s:1000 < "$1" | cmp - "$1"' sh "$BATS_TEST_TMPDIR/in"
+	end=$(date +%s%N)
+	assert_success
+	# 20000 bytes, 1000 of them at once: at least (20000 - 1000) / 10000 s.
+	[ $(((end - start) / 1000000)) -ge 1900 ]
+}
+
+@test "csp-ratelimit -L: sizes as csp_parse_size reads them; bad ones are usage errors naming -L" {
+	for rate in 1M 64k/s 10K/100ms:4K 5/m 1 1P; do
+		run csp-ratelimit -L "$rate" < /dev/null
+		assert_success
+	done
+	for rate in 0 1x ' 5' +5 0x10 1M/0s 5:0 1M/ 1.5M -1 ''; do
+		run csp-ratelimit -L "$rate" < /dev/null
+		assert_failure 2
+		assert_output "csp-ratelimit: -L: invalid byte rate: $(printf '%s' "$rate" | sed "s/^ .*/'&'/")"
+	done
+}
+
+@test "csp-ratelimit -L alone passes bytes as they come, not waiting for a newline" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	: > "$BATS_TEST_TMPDIR/out"
+	leakfree sh -c '
+		csp-ratelimit -L 1M < "$1" > "$2" 3>&- &
+		exec 4> "$1"
+		printf abc >&4
+		n=0
+		while [ "$(wc -c < "$2")" -lt 3 ] && [ "$n" -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+		wc -c < "$2"
+		exec 4>&-
+		wait' sh "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	assert_success
+	assert_output 3
 }

@@ -240,3 +240,60 @@ same_as_coreutils() {
 	assert_success
 	assert_output --regexp "^csp-timeout [0-9]+\.[0-9]+\.[0-9]+$"
 }
+
+@test "a duration too large to represent is no deadline, as timeout(1) saturates it" {
+	command -v timeout >/dev/null || skip "no coreutils timeout"
+	for d in 9223372036854775808d 1.1e4932 1e400 99999999999999999999; do
+		same_as_coreutils "$d" sh -c 'sleep 0.2; echo ran; exit 4'
+		assert_output "ran
+4"
+	done
+	# -k too large: no KILL ever, the command that ignores TERM runs its course
+	same_as_coreutils -k 1e400 0.1 sh -c "trap '' TERM; sleep 0.4; echo ran"
+	assert_output "ran
+124"
+}
+
+@test "a positive duration below the clock's resolution rounds up to it, and fires: 124" {
+	for d in 1e-10000 1e-9 0.0000001ms; do
+		leakfree csp-timeout "$d" sleep 17.313  # not a hang if it never fires
+		assert_failure 124
+	done
+	command -v timeout >/dev/null || skip "no coreutils timeout"
+	same_as_coreutils 1e-9 sh -c 'sleep 7313'
+	same_as_coreutils -k 1e-9 0.1 sh -c "trap '' TERM; sleep 5"
+	assert_output "137"
+}
+
+@test "-s 0 sends nothing at the deadline; -k then KILLs, as timeout(1)" {
+	command -v timeout >/dev/null || skip "no coreutils timeout"
+	same_as_coreutils -s 0 0.1 sh -c 'sleep 0.4; echo ran'
+	assert_output "ran
+124"
+	same_as_coreutils -s 0 -k 0.2 0.1 sleep 5
+	assert_output "137"
+	same_as_coreutils --preserve-status -s 0 -k 0.2 0.1 sleep 5
+	same_as_coreutils -s 0 -k 5 0.1 sh -c 'sleep 0.4; exit 3'
+	same_as_coreutils --preserve-status -s 0 0.1 sh -c 'sleep 0.4; exit 3'
+	same_as_coreutils -s EXIT -k 0.2 0.1 sleep 5
+	same_as_coreutils -s SIG0 0.1 sh -c 'sleep 0.4; exit 3'
+}
+
+@test "-v with standard error a pipe nobody reads still exits 124, not 141" {
+	# perl closes the pipe's read end before csp-timeout starts: every write to stderr fails.
+	leakfree perl -e '$SIG{PIPE} = "DEFAULT"; pipe(R, W) or die; close R;
+		open(STDERR, ">&", \*W) or die; exec @ARGV' csp-timeout -v 0.1 sleep 7313
+	assert_failure 124
+	leakfree perl -e '$SIG{PIPE} = "DEFAULT"; pipe(R, W) or die; close R;
+		open(STDERR, ">&", \*W) or die; exec @ARGV' \
+		csp-timeout -v -k 0.1 0.1 sh -c "trap '' TERM; sleep 7313"
+	assert_failure 137
+}
+
+@test "durations are plain decimals: a blank, a sign or hex is refused (125), unlike timeout(1)" {
+	for d in ' 5' '+5' 0x10 0x1p3 nan -0 '5 ' 1e 1.2.3 ''; do
+		run csp-timeout -- "$d" true
+		assert_failure 125
+		assert_line --index 0 "csp-timeout: invalid duration: $(printf '%s' "$d" | sed "s/^ .*/'&'/; s/.* \$/'&'/")"
+	done
+}
