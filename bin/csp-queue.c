@@ -1,7 +1,6 @@
 /* csp-queue: a bounded buffer between two stages, so a bursty one does not stall the other. */
 #include <err.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +8,23 @@
 
 #include "cspipe.h"
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: csp-queue [-m size] [-n records] [-0 | -d delim | --bytes] [--bar]\n"
-	    "                 [--done fd|fifo]\n");
-	exit(status);
-}
+enum { O_BYTES = 256, O_BAR };
+static const csp_opt opts[] = {
+	{ 'm', "size", "size", "hold at most this many bytes (16M; K M G powers of 1024, k m g of 1000)" },
+	{ 'n', "records", "count", "hold at most this many whole records" },
+	CSP_OPT_NULL_ROW,
+	{ 'd', "delimiter", "delim", "records end in this character (\\n, \\t, \\0 written out)" },
+	{ O_BYTES, "bytes", NULL, "raw bytes, not records: passed on byte for byte" },
+	{ O_BAR, "bar", NULL, "show fill level and throughput on standard error" },
+	CSP_OPT_DONE_ROW,
+	{ 0, NULL, NULL, NULL },
+};
+static const csp_usage use = {
+	"csp-queue", "csp-queue [-m size] [-n records] [-0 | -d delim | --bytes] [--bar]\n"
+	"                 [--done fd|fifo]",
+	"Hold records between two stages, so a bursty one does not stall the other.",
+	"", opts,
+};
 
 /* One character, or \n \t \0 \\ written out. */
 static int
@@ -42,19 +50,6 @@ parse_delim(const char *s)
 int
 main(int argc, char *argv[])
 {
-	enum { O_BYTES = 256, O_BAR, O_DONE };
-	static const struct option longopts[] = {
-		{ "size", required_argument, NULL, 'm' },
-		{ "records", required_argument, NULL, 'n' },
-		{ "null", no_argument, NULL, '0' },
-		{ "delimiter", required_argument, NULL, 'd' },
-		{ "bytes", no_argument, NULL, O_BYTES },
-		{ "bar", no_argument, NULL, O_BAR },
-		{ "done", required_argument, NULL, O_DONE },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	csp_queue_opt o;
@@ -62,17 +57,17 @@ main(int argc, char *argv[])
 	int ch, r, bytes = 0, delims = 0;
 
 	csp_queue_init(&o);
-	while ((ch = getopt_long(argc, argv, "m:n:0d:hV", longopts, NULL)) != -1) {
+	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
 		switch (ch) {
 		case 'm':
 			/* At most half the address space: the ring is mapped twice. */
 			if (csp_parse_size(optarg, 1, 1ULL << 40, &size) == -1)
-				errx(CSP_EXIT_USAGE, "-m: invalid size: %s", optarg);
+				errx(CSP_EXIT_USAGE, "-m: invalid size: %s", csp_quote(optarg));
 			o.size = (size_t)size;
 			break;
 		case 'n':
 			if (csp_parse_count(optarg, 1, INT64_MAX, &o.records) == -1)
-				errx(CSP_EXIT_USAGE, "-n: invalid count: %s", optarg);
+				errx(CSP_EXIT_USAGE, "-n: invalid count: %s", csp_quote(optarg));
 			break;
 		case '0':
 			o.delim = '\0';
@@ -80,7 +75,7 @@ main(int argc, char *argv[])
 			break;
 		case 'd':
 			if ((o.delim = parse_delim(optarg)) == -1)
-				errx(CSP_EXIT_USAGE, "-d: not one character: %s", optarg);
+				errx(CSP_EXIT_USAGE, "-d: not one character: %s", csp_quote(optarg));
 			delims++;
 			break;
 		case O_BYTES:
@@ -89,22 +84,17 @@ main(int argc, char *argv[])
 		case O_BAR:
 			o.bar_fd = STDERR_FILENO;
 			break;
-		case O_DONE:
+		case CSP_OPT_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
 			parent = &ext;
 			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("csp-queue %s\n", CSP_VERSION);
-			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			csp_usage_exit(&use, CSP_EXIT_USAGE);
 		}
 	}
 	if (argc != optind)
-		errx(CSP_EXIT_USAGE, "unexpected argument: %s", argv[optind]);
+		errx(CSP_EXIT_USAGE, "unexpected argument: %s", csp_quote(argv[optind]));
 	if (bytes && delims > 0)
 		errx(CSP_EXIT_USAGE, "--bytes: no records, so no -0 or -d");
 	if (bytes && o.records > 0)
