@@ -71,6 +71,11 @@ chantest() {
 	assert_output --partial "cancelled and never delivered"
 }
 
+@test "capacity 0 in select: a done chosen over a send or receive means nothing moved" {
+	chantest select0 300
+	assert_output --partial "given up and never delivered"
+}
+
 @test "random schedules of sends, receives, closes and cancels agree with the model" {
 	leakfree "$CSP_PROG/chanmodel" 2000
 	assert_success

@@ -6,6 +6,7 @@
  *   senders S CAP      exactly CAP values buffered, whoever of S sends them
  *   exact S R CAP      every value once, receivers that stop take nothing
  *   rendezvous N       capacity 0: ECANCELED means not delivered, both ways
+ *   select0 N          the same through csp_select, a done case against the other
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -351,6 +352,89 @@ t_rendezvous(long n)
 	return 0;
 }
 
+/* The same race through csp_select: a send or receive case against a done case. */
+static void
+sel_receiver(void *arg)
+{
+	long n = *(long *)arg, i;
+	uint64_t v;
+	csp_done d;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if (csp_done_deadline(&d, NULL, csp_after(1)) == -1)
+			_exit(1);
+		csp_case k[2] = {
+			{ .op = CSP_RECV, .ch = &ch, .val = &v },
+			{ .op = CSP_DONE, .done = &d },
+		};
+		if (arc4random_uniform(2))
+			usleep(arc4random_uniform(1500));
+		if ((r = csp_select(k, 2, 0, CSP_FOREVER)) == -1)
+			_exit(1);
+		if (r == 0 && !k[0].ok)
+			_exit(0);
+		if (r == 0 && write(rdvfd, &v, sizeof(v)) != sizeof(v))
+			_exit(1);
+		csp_done_free(&d);
+	}
+	rdv_receiver(&(long){ 0 });
+}
+
+static int
+t_select0(long n)
+{
+	static char sent[100000], got[100000];
+	csp_proc p;
+	csp_keep k;
+	csp_done d;
+	int res[2], r;
+	long i, nsent = 0, ncancel = 0;
+	uint64_t v;
+
+	CHECK(n > 0 && n <= 100000, "1 to 100000 rounds");
+	CHECK(csp_chan_make(&ch, sizeof(uint64_t), 0) == 0 && pipe2(res, O_CLOEXEC) == 0, "make");
+	rdvfd = res[1];
+	csp_keep_init(&k);
+	csp_keep_recv(&k, &ch);
+	csp_keep_fd(&k, res[1]);
+	CHECK(csp_go(&p, "receiver", &k, sel_receiver, &n) == 0, "go");
+	close(res[1]);
+	csp_chan_close_recv(&ch);
+	for (i = 0; i < n; i++) {
+		v = (uint64_t)i;
+		CHECK(csp_done_deadline(&d, NULL, csp_after(1)) == 0, "done");
+		csp_case c[2] = {
+			{ .op = CSP_DONE, .done = &d },
+			{ .op = CSP_SEND, .ch = &ch, .val = &v },
+		};
+		if (arc4random_uniform(2))
+			usleep(arc4random_uniform(1500));
+		r = csp_select(c, 2, 0, CSP_FOREVER);
+		CHECK(r == 0 || r == 1, "select: %s", strerror(errno));
+		sent[i] = r == 1;
+		nsent += r == 1;
+		ncancel += r == 0;
+		csp_done_free(&d);
+	}
+	csp_chan_close(&ch);
+	while (read(res[0], &v, sizeof(v)) == sizeof(v)) {
+		CHECK(v < (uint64_t)n && !got[v], "value %llu twice", (unsigned long long)v);
+		got[v] = 1;
+		CHECK(sent[v], "value %llu received, but select chose the done over its send",
+		    (unsigned long long)v);
+	}
+	for (i = 0; i < n; i++)
+		CHECK(!sent[i] || got[i], "value %ld sent (select chose the send) but never received",
+		    i);
+	CHECK(csp_proc_wait(&p, NULL, CSP_FOREVER) == 0, "receiver");
+	CHECK(nsent > 0 && ncancel > 0, "%ld sent, %ld cancelled: the race was not run", nsent,
+	    ncancel);
+	printf("select at capacity 0: %ld delivered, %ld given up and never delivered\n", nsent,
+	    ncancel);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -365,6 +449,9 @@ main(int argc, char *argv[])
 		return t_exact(a, b, c);
 	if (strcmp(t, "rendezvous") == 0 && argc == 3)
 		return t_rendezvous(a);
-	fprintf(stderr, "usage: chantest senders S CAP | exact S R CAP | rendezvous N\n");
+	if (strcmp(t, "select0") == 0 && argc == 3)
+		return t_select0(a);
+	fprintf(stderr, "usage: chantest senders S CAP | exact S R CAP | rendezvous N | "
+	    "select0 N\n");
 	return 2;
 }
