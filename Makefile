@@ -1,5 +1,5 @@
 # cspipe: Go's concurrency patterns out of Unix processes and pipes.
-# make [all] | check | demo | bench | lint | install | uninstall | clean
+# make [all] | check | demo | bench | valgrind | lint | install | uninstall | clean
 # SANITIZE=1 builds everything with AddressSanitizer and UBSan.
 
 PREFIX ?= /usr/local
@@ -142,10 +142,15 @@ bench: deps
 	B=$(B) sh scripts/bench/run
 	B=$(B) sh scripts/bench/commands
 
+# The library's C tests and the seed programs under valgrind: any error fails.
+valgrind: deps
+	$(MAKE) all
+	B=$(B) sh scripts/valgrind
+
 lint: deps all
 	mandoc -Tlint -W warning man/man*/*.[0-9]
 	shellcheck -s sh scripts/check scripts/demo scripts/deps scripts/bench/run scripts/bench/commands \
-		scripts/completion/gen .ci/run
+		scripts/completion/gen scripts/valgrind .ci/run
 	shellcheck -s bash $(B)/completion/cspipe
 # bats runs each test in a subshell, and its scripts quote $$ for sh -c on purpose
 	shellcheck -s bash -e SC2016,SC2030,SC2031 tests/*.bats tests/*.bash tests/helpers/*.bash
@@ -191,4 +196,4 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check demo bench lint install uninstall clean FORCE
+.PHONY: all deps check demo bench valgrind lint install uninstall clean FORCE

@@ -50,17 +50,17 @@ int csp_done_fds(const csp_done *d, int *fds, int max);
 /* wait.c: the one place a blocking call waits (poll on fds, or done) */
 int csp_wait_fd(int fd, short events, const csp_done *done, int64_t deadline);
 
-/* chan.c: channels on pipes with Go's capacity (credits) */
+/* chan.c: channels on pipes with Go's capacity (a slot count all holders share) */
 #define CSP_MSG_MAX (4096 - 4)   /* framed messages: atomic up to PIPE_BUF */
+struct csp_slots;
 typedef struct csp_chan {
 	int rfd, wfd;             /* the values */
-	int crfd, cwfd;           /* the credits: one byte per free slot */
+	int crfd, cwfd;           /* wake-ups: a byte for a sender asleep until a slot frees */
 	size_t size;              /* element size; 0 for framed messages */
 	size_t cap;
-	size_t credits;           /* slots this sender holds */
-	unsigned char *buf;       /* values read ahead, not yet received */
-	size_t head, tail, bufsz;
-	unsigned long gen;        /* process generation the caches belong to */
+	struct csp_slots *slots;  /* shared by every process that holds the channel */
+	size_t batch;             /* most bytes one write carries: the pipe holds cap values */
+	long next;                /* messages: length read, body not yet; -1 none */
 } csp_chan;
 
 int csp_chan_make(csp_chan *c, size_t size, size_t cap);

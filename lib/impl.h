@@ -19,13 +19,13 @@ int64_t csp__min_deadline(int64_t a, int64_t b);
 int csp__done_poll(const csp_done *d, struct pollfd *pfd, int max);
 int csp__done_fired(const csp_done *d, const struct pollfd *pfd, int n);
 
-void csp__chan_sync(csp_chan *c);
+int csp__chan_can_send(const csp_chan *c);
+void csp__chan_give(csp_chan *c, long n);
+void csp__chan_arm(csp_chan *c, int op);
+int csp__chan_disarm(csp_chan *c, int op, int may);
+int csp__chan_try_send(csp_chan *c, const void *val, size_t len, int armed);
 int csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok);
-int csp__chan_try_credit(csp_chan *c);
-int csp__chan_put(csp_chan *c, const void *val, size_t len, const csp_done *done);
-int csp__chan_ack(csp_chan *c, const csp_done *done, int64_t deadline);
-void csp__chan_return(csp_chan *c, size_t n);
-int csp__chan_buffered(const csp_chan *c);
+int csp__chan_recv_taken(csp_chan *c, void *val, size_t *len, int *ok);
 
 int csp__status(int wstatus);
 int csp__pick(int n);

@@ -37,8 +37,49 @@ libtest() {
 	libtest epipe 0
 }
 
-@test "framed messages from four writers arrive whole" {
+@test "framed messages from four writers arrive whole, every one of them" {
 	libtest messages
+	assert_output --partial "none lost"
+}
+
+chantest() {
+	leakfree "$CSP_PROG/chantest" "$@"
+	assert_success
+}
+
+@test "two senders share a capacity of 1024: a sender that stops holds no slots" {
+	chantest senders 2 1024
+}
+
+@test "eight senders share capacities of 1 and 2, whole again after one leaves" {
+	chantest senders 8 1
+	chantest senders 8 2
+}
+
+@test "every value once: 1, 2 and 8 senders and receivers, capacity 0, 1 and 1024" {
+	for s in 1 2 8; do
+		for r in 1 2 8; do
+			for c in 0 1 1024; do
+				chantest exact "$s" "$r" "$c"
+			done
+		done
+	done
+}
+
+@test "capacity 0: a send or receive that returns ECANCELED transferred nothing" {
+	chantest rendezvous 300
+	assert_output --partial "cancelled and never delivered"
+}
+
+@test "capacity 0 in select: a done chosen over a send or receive means nothing moved" {
+	chantest select0 300
+	assert_output --partial "given up and never delivered"
+}
+
+@test "random schedules of sends, receives, closes and cancels agree with the model" {
+	leakfree "$CSP_PROG/chanmodel" 2000
+	assert_success
+	assert_output --partial "agree with the model"
 }
 
 @test "fixed-size values shared by three receivers go to exactly one each" {

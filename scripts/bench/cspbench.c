@@ -9,7 +9,7 @@
  * want it at or below.
  *
  * usage: cspbench [-q] [-v] [-r rounds] [-t seconds] [case ...]
- * cases: chan stream spawn cancel select (select2 select16 select256), all
+ * cases: chan chan0 stream spawn cancel select (select2 select16 select256), all
  * by default. -q is the quick mode (fewer, shorter rounds); -v prints every
  * round on stderr.
  */
@@ -184,6 +184,88 @@ chan_raw(int arg)
 			break;
 	}
 	close(fds[0]);
+	reap(pid);
+	return (double)n / (t1 - t0) / 1e3;
+}
+
+/* ---- 1b: capacity 0, a rendezvous per value --------------------------- */
+
+static double
+chan0_ours(int arg)
+{
+	csp_chan c;
+	csp_keep k;
+	csp_proc p;
+	uint64_t v, want;
+	long n = 0;
+	int ok;
+	double t0, t1;
+
+	(void)arg;
+	if (csp_chan_make(&c, VAL, 0) == -1)
+		err(1, "csp_chan_make");
+	csp_keep_init(&k);
+	csp_keep_send(&k, &c);
+	if (csp_go(&p, "bench-send", &k, chan_sender, &c) == -1)
+		err(1, "csp_go");
+	csp_chan_close(&c);
+	if (csp_chan_recv(&c, &v, &ok, NULL) == -1 || !ok)
+		err(1, "csp_chan_recv");
+	t0 = now();
+	for (want = 1;; want++) {
+		if (csp_chan_recv(&c, &v, &ok, NULL) == -1 || !ok)
+			err(1, "csp_chan_recv");
+		if (v != want)
+			errx(1, "chan0: got %llu, want %llu", (unsigned long long)v,
+			    (unsigned long long)want);
+		if ((++n & 255) == 0 && (t1 = now()) - t0 >= dur)
+			break;
+	}
+	csp_chan_close_recv(&c);
+	wait_go(&p);
+	csp_chan_free(&c);
+	return (double)n / (t1 - t0) / 1e3;
+}
+
+/* A round trip per value: the writer waits for the reader's byte before the next. */
+static double
+chan0_raw(int arg)
+{
+	int val[2], ack[2];
+	pid_t pid;
+	uint64_t v, want;
+	long n = 0;
+	char b = 0;
+	double t0, t1;
+
+	(void)arg;
+	xpipe(val, 0);
+	xpipe(ack, 0);
+	if ((pid = xfork()) == 0) {
+		close(val[0]);
+		close(ack[1]);
+		for (v = 0; write(val[1], &v, VAL) == VAL && read(ack[0], &b, 1) == 1; v++)
+			;
+		_exit(0);
+	}
+	close(val[1]);
+	close(ack[0]);
+	readall(val[0], &v, VAL);
+	if (write(ack[1], &b, 1) != 1)
+		err(1, "write");
+	t0 = now();
+	for (want = 1;; want++) {
+		readall(val[0], &v, VAL);
+		if (v != want)
+			errx(1, "raw chan0: got %llu, want %llu", (unsigned long long)v,
+			    (unsigned long long)want);
+		if (write(ack[1], &b, 1) != 1)
+			err(1, "write");
+		if ((++n & 255) == 0 && (t1 = now()) - t0 >= dur)
+			break;
+	}
+	close(val[0]);
+	close(ack[1]);
 	reap(pid);
 	return (double)n / (t1 - t0) / 1e3;
 }
@@ -562,6 +644,9 @@ struct kase {
 static const struct kase cases[] = {
 	{ "chan-8B-cap1024", "chan", "kmsg/s", 0, 0.8, chan_ours, chan_raw, 0,
 	  "chan: csp_chan_send/recv, one 8-byte value a call vs write/read of 8 bytes on a pipe" },
+	{ "chan-8B-cap0", "chan0", "kmsg/s", 0, 0.5, chan0_ours, chan0_raw, 0,
+	  "chan0: csp_chan_send/recv at capacity 0 (a rendezvous per value) vs a pipe round\n"
+	  "#   trip: write of 8 bytes, then read of the reader's 1-byte answer" },
 	{ "stream-8B-cap65536", "stream", "MB/s", 0, 0.5, stream_ours, stream_raw, 0,
 	  "stream: send_many/recv_many of 8192 values vs write/read of 64 KiB, same pipe size" },
 	{ "spawn-exit-reap", "spawn", "us/op", 1, 1.2, spawn_ours, spawn_raw, 0,
