@@ -1,4 +1,5 @@
 /* duration.c: durations as people write them: 250ms, 1.5s, 2m, 1h; bare is seconds. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,7 +18,8 @@ csp_parse_duration(const char *s, int64_t *ms)
 	double v;
 	size_t i;
 
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+	/* strtod skips any white space, so a sign behind a newline or tab is refused here too. */
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || isspace((unsigned char)*s))
 		goto bad;
 	errno = 0;
 	v = strtod(s, &end);
