@@ -93,7 +93,7 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 	struct pollfd *pfd = NULL;
 	int *owner = NULL;
 	int first = 0, nq = 0, nd, np, k, r, nfailed = 0, e;
-	int64_t until = csp_done_when(done);
+	int64_t until = csp_done_when(done), wake;
 	size_t len;
 	char *rec;
 
@@ -144,6 +144,8 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 			empty(cur, &name[first]);
 			first = (first + 1) % ahead;
 			nq--;
+			if (nq > 0 && q[first].writer_due != CSP_FOREVER)
+				q[first].writer_due = csp_after(CSP_SRC_WRITER_WAIT);
 			continue;
 		}
 
@@ -153,15 +155,24 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 		 * tail (less the up to 63 bytes of alignment at its head) is what it holds.
 		 */
 		np = 0;
+		wake = until;
 		for (k = 0; k < nq; k++) {
 			csp_rd *rd = &q[(first + k) % ahead].rd;
+			int was = rd->eof;
 
+			/* A FIFO nobody writes to: waited for so long from its turn on (src.c). */
+			if (k == 0)
+				wake = csp__min_deadline(wake, csp__src_due(&q[first]));
+			if (k == 0 && rd->eof && !was)
+				break;  /* the current stream just ended: its turn is over */
 			if (rd->fd == -1 || rd->eof || (k > 0 && rd->tail + 64 > AHEAD_MAX))
 				continue;
 			pfd[nd + np].fd = rd->fd;
 			pfd[nd + np].events = POLLIN;
 			owner[np++] = k;
 		}
+		if (k < nq)
+			continue;
 		if (nq < ahead && !names->eof) {
 			pfd[nd + np].fd = names->fd;
 			pfd[nd + np].events = POLLIN;
@@ -173,7 +184,7 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 		if (r == 0) {
 			if (csp_wr_flush(out, done) == -1)
 				goto fail;
-			r = csp__poll(pfd, nd + np, csp__timeout(until));
+			r = csp__poll(pfd, nd + np, csp__timeout(wake));
 		}
 		if (r == -1)
 			goto fail;

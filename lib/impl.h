@@ -26,6 +26,8 @@ int csp__chan_ack(csp_chan *c, const csp_done *done, int64_t deadline);
 void csp__chan_return(csp_chan *c, size_t n);
 int csp__chan_buffered(const csp_chan *c);
 
+int64_t csp__src_due(csp_src *s);
+
 int csp__status(int wstatus);
 int csp__pick(int n);
 void csp__child_start(pid_t parent, const int *keep, int nkeep, const char *name,
