@@ -65,14 +65,14 @@ open_stream(csp_src *s, char **name, const char *rec, size_t len, int flags, int
 	return 0;
 }
 
-/* Out with the whole records the current stream has buffered; at its end, the rest too. */
+/* Out with the whole records the current stream has buffered; with rest, at its end, the rest too. */
 static int
-drain(csp_rd *r, csp_wr *out, const csp_done *done)
+drain(csp_rd *r, csp_wr *out, int rest, const csp_done *done)
 {
 	char *p = memrchr(r->buf + r->scan, r->delim, r->tail - r->scan);
 	size_t head = r->head, cut = p != NULL ? (size_t)(p - r->buf) + 1 : head;
 
-	if (r->eof)
+	if (r->eof && rest)
 		cut = r->tail;
 	r->scan = r->tail;  /* what is left holds no terminator */
 	r->head = cut;
@@ -126,9 +126,19 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 		if (nq == 0 && names->eof)
 			break;
 		if (nq > 0 && cur->rd.fd != -1) {
-			if (drain(&cur->rd, out, done) == -1)
+			if (drain(&cur->rd, out, 0, done) == -1)
 				goto fail;
 			/* At its end: the command is waited for, in its turn, as a shell would. */
+			if (cur->rd.eof && cur->proc.pid > 0 && cur->proc.status == -1 &&
+			    csp_proc_wait(&cur->proc, done, CSP_FOREVER) == -1)
+				goto fail;
+			/*
+			 * What a command a signal ended left unterminated is a piece of a
+			 * record, not a whole one: it does not go out (its failure is reported).
+			 */
+			if (cur->rd.eof && !(cur->proc.pid > 0 && cur->proc.status > 128) &&
+			    drain(&cur->rd, out, 1, done) == -1)
+				goto fail;
 			if (cur->rd.eof && csp_src_close(cur, done, CSP_FOREVER) == -1)
 				goto fail;
 		}

@@ -44,6 +44,14 @@ setup() {
 	assert_output "$(printf 'got two\ntwo')"
 }
 
+@test "csp-bridge: a command killed by a signal passes its whole records, not a piece of one" {
+	# Its last bytes have no terminator: a record cut short, not one to finish with a newline.
+	printf '%s\n' 'printf "whole\npie"; kill -9 $$' 'echo next' > names
+	leakfree sh -c 'csp-bridge -c < names'
+	assert_failure 1
+	assert_output "$(printf 'whole\ncsp-bridge: printf "whole\\npie"; kill -9 $$: exit status 137\nnext')"
+}
+
 @test "csp-bridge: a FIFO no writer opens fails in its turn, named, after 10 s; the next goes on" {
 	mkfifo f
 	echo one > a
