@@ -1,5 +1,5 @@
 # cspipe: Go's concurrency patterns out of Unix processes and pipes.
-# make [all] | check | demo | bench | valgrind | lint | install | uninstall | clean
+# make [all] | check | demo | bench | valgrind | lint | fuzz | stress | install | uninstall | clean
 # SANITIZE=1 builds everything with AddressSanitizer and UBSan.
 
 PREFIX ?= /usr/local
@@ -133,6 +133,26 @@ demo: deps
 	$(MAKE) all
 	B=$(B) sh scripts/demo
 
+# libFuzzer harnesses (clang, sanitizers on) over every parser a user reaches;
+# each runs FUZZ_SECONDS on its seed corpus. Not part of check.
+FUZZ = duration size rate count replace rd chan
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(B)/libcspipe.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libcspipe.a $(LIBS)
+
+fuzz:
+	$(MAKE) CC=clang B=build/fuzz CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ:%=build/fuzz/fuzz/%)
+	B=build/fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run $(FUZZ)
+
+# 10^6 records through fanout, merge, tee and bridge, with jobs killed at random. Not part of check.
+stress: build/.deps
+	$(MAKE) all
+	B=$(B) sh scripts/stress
+
 # The references the figures are measured against (never dependencies of cspipe).
 BENCH_REFS = parallel execline time golang-go mbuffer
 
@@ -150,7 +170,7 @@ valgrind: deps
 lint: deps all
 	mandoc -Tlint -W warning man/man*/*.[0-9]
 	shellcheck -s sh scripts/check scripts/demo scripts/deps scripts/bench/run scripts/bench/commands \
-		scripts/completion/gen scripts/valgrind .ci/run
+		scripts/completion/gen scripts/valgrind scripts/stress tests/fuzz/run .ci/run
 	shellcheck -s bash $(B)/completion/cspipe
 # bats runs each test in a subshell, and its scripts quote $$ for sh -c on purpose
 	shellcheck -s bash -e SC2016,SC2030,SC2031 tests/*.bats tests/*.bash tests/helpers/*.bash
@@ -196,4 +216,4 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check demo bench valgrind lint install uninstall clean FORCE
+.PHONY: all deps check demo bench valgrind lint fuzz stress install uninstall clean FORCE

@@ -29,7 +29,9 @@ static void
 report(const csp_src *s, void *arg)
 {
 	(void)arg;
-	if (s->err != 0)
+	if (s->err == ETIMEDOUT && s->proc.pid == -1)
+		warnx("%s: no writer came within %ds", csp_quote(s->name), CSP_SRC_WRITER_WAIT / 1000);
+	else if (s->err != 0)
 		warnx("%s: %s", csp_quote(s->name), strerror(s->err));
 	else
 		warnx("%s: exit status %d", csp_quote(s->name), s->proc.status);

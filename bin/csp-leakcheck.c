@@ -156,7 +156,8 @@ kill_all(int sfd, pid_t cmd, int *status, size_t n, int64_t grace)
 	}
 }
 
-static void
+/* The report; -1 with errno if it could not all be written. */
+static int
 report(FILE *out, size_t n)
 {
 	size_t i;
@@ -166,7 +167,12 @@ report(FILE *out, size_t n)
 		    (int)leaks[i].pid, (int)leaks[i].ppid, leaks[i].state,
 		    (long long)(leaks[i].age_ms / 1000), (long long)(leaks[i].age_ms % 1000),
 		    csp_quote(leaks[i].cmd));
-	fflush(out);
+	if (fflush(out) == EOF || ferror(out)) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -174,7 +180,8 @@ main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
 	int64_t bound = 1000, grace = 500;
-	int ch, nokill = 0, status = -1, sig = 0, sfd;
+	int ch, nokill = 0, status = -1, sig = 0, sfd, ret = CSP_EXIT_LEAK;
+	const char *opath = NULL;
 	FILE *out = stderr;
 	sigset_t set;
 	csp_proc cmd;
@@ -199,6 +206,7 @@ main(int argc, char *argv[])
 		case 'o':
 			if ((out = fopen(optarg, "we")) == NULL)
 				err(CSP_EXIT_SYS, "-o: %s", optarg);
+			opath = optarg;
 			break;
 		default:
 			csp_usage_exit(&use, CSP_EXIT_USAGE);
@@ -245,8 +253,14 @@ main(int argc, char *argv[])
 	}
 	if (n == 0)
 		return status;
-	report(out, n);
+	errno = 0;
+	if (report(out, n) == -1 && out != stderr) {
+		/* A leak is never named nowhere: the report comes here, the status says why. */
+		warnx("-o: %s: %s: the report follows here", opath, strerror(errno));
+		report(stderr, n);
+		ret = CSP_EXIT_SYS;
+	}
 	if (!nokill)
 		kill_all(sfd, cmd.pid, &status, n, grace);
-	return CSP_EXIT_LEAK;
+	return ret;
 }

@@ -65,14 +65,14 @@ open_stream(csp_src *s, char **name, const char *rec, size_t len, int flags, int
 	return 0;
 }
 
-/* Out with the whole records the current stream has buffered; at its end, the rest too. */
+/* Out with the whole records the current stream has buffered; with rest, at its end, the rest too. */
 static int
-drain(csp_rd *r, csp_wr *out, const csp_done *done)
+drain(csp_rd *r, csp_wr *out, int rest, const csp_done *done)
 {
 	char *p = memrchr(r->buf + r->scan, r->delim, r->tail - r->scan);
 	size_t head = r->head, cut = p != NULL ? (size_t)(p - r->buf) + 1 : head;
 
-	if (r->eof)
+	if (r->eof && rest)
 		cut = r->tail;
 	r->scan = r->tail;  /* what is left holds no terminator */
 	r->head = cut;
@@ -93,7 +93,7 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 	struct pollfd *pfd = NULL;
 	int *owner = NULL;
 	int first = 0, nq = 0, nd, np, k, r, nfailed = 0, e;
-	int64_t until = csp_done_when(done);
+	int64_t until = csp_done_when(done), wake;
 	size_t len;
 	char *rec;
 
@@ -126,9 +126,19 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 		if (nq == 0 && names->eof)
 			break;
 		if (nq > 0 && cur->rd.fd != -1) {
-			if (drain(&cur->rd, out, done) == -1)
+			if (drain(&cur->rd, out, 0, done) == -1)
 				goto fail;
 			/* At its end: the command is waited for, in its turn, as a shell would. */
+			if (cur->rd.eof && cur->proc.pid > 0 && cur->proc.status == -1 &&
+			    csp_proc_wait(&cur->proc, done, CSP_FOREVER) == -1)
+				goto fail;
+			/*
+			 * What a command a signal ended left unterminated is a piece of a
+			 * record, not a whole one: it does not go out (its failure is reported).
+			 */
+			if (cur->rd.eof && !(cur->proc.pid > 0 && cur->proc.status > 128) &&
+			    drain(&cur->rd, out, 1, done) == -1)
+				goto fail;
 			if (cur->rd.eof && csp_src_close(cur, done, CSP_FOREVER) == -1)
 				goto fail;
 		}
@@ -144,6 +154,8 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 			empty(cur, &name[first]);
 			first = (first + 1) % ahead;
 			nq--;
+			if (nq > 0 && q[first].writer_due != CSP_FOREVER)
+				q[first].writer_due = csp_after(CSP_SRC_WRITER_WAIT);
 			continue;
 		}
 
@@ -153,15 +165,24 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 		 * tail (less the up to 63 bytes of alignment at its head) is what it holds.
 		 */
 		np = 0;
+		wake = until;
 		for (k = 0; k < nq; k++) {
 			csp_rd *rd = &q[(first + k) % ahead].rd;
+			int was = rd->eof;
 
+			/* A FIFO nobody writes to: waited for so long from its turn on (src.c). */
+			if (k == 0)
+				wake = csp__min_deadline(wake, csp__src_due(&q[first]));
+			if (k == 0 && rd->eof && !was)
+				break;  /* the current stream just ended: its turn is over */
 			if (rd->fd == -1 || rd->eof || (k > 0 && rd->tail + 64 > AHEAD_MAX))
 				continue;
 			pfd[nd + np].fd = rd->fd;
 			pfd[nd + np].events = POLLIN;
 			owner[np++] = k;
 		}
+		if (k < nq)
+			continue;
 		if (nq < ahead && !names->eof) {
 			pfd[nd + np].fd = names->fd;
 			pfd[nd + np].events = POLLIN;
@@ -173,7 +194,7 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 		if (r == 0) {
 			if (csp_wr_flush(out, done) == -1)
 				goto fail;
-			r = csp__poll(pfd, nd + np, csp__timeout(until));
+			r = csp__poll(pfd, nd + np, csp__timeout(wake));
 		}
 		if (r == -1)
 			goto fail;

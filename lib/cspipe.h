@@ -205,12 +205,14 @@ int csp_take(csp_rd *in, csp_wr *out, long long n, const csp_done *done);
 /* src.c: a stream to read: a file, a FIFO, stdin, or a command's output */
 #define CSP_SRC_CMD 1         /* the name is a command, run as sh -c name */
 #define CSP_SRC_STDIN 2       /* read standard input; the name is only its label */
+#define CSP_SRC_WRITER_WAIT 10000 /* ms a FIFO with no writer waits for one: then ETIMEDOUT */
 typedef struct csp_src {
 	const char *name;         /* as given, not copied */
 	int flags;                /* CSP_SRC_* */
 	csp_rd rd;                /* rd.fd is -1 once closed */
 	csp_proc proc;            /* a command's; pid -1 for a file */
 	int err;                  /* errno of a failed open or read, or 0 */
+	int64_t writer_due;       /* a FIFO with no writer yet: fails then; else CSP_FOREVER */
 } csp_src;
 typedef void csp_src_fn(const csp_src *s, void *arg);
 int csp_src_open(csp_src *s, const char *name, int flags, int delim);

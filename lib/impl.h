@@ -27,6 +27,8 @@ int csp__chan_try_send(csp_chan *c, const void *val, size_t len, int armed);
 int csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok);
 int csp__chan_recv_taken(csp_chan *c, void *val, size_t *len, int *ok);
 
+int64_t csp__src_due(csp_src *s);
+
 int csp__status(int wstatus);
 int csp__pick(int n);
 #define CSP__CLOSE 1   /* csp__child_start: close every fd from 3 up not kept */

@@ -136,7 +136,7 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 	struct pollfd *pfd = NULL;
 	int *owner = NULL, *ready = NULL;
 	int i, k, nd, np, nready, r, nfailed = 0, e;
-	int64_t until = csp_done_when(done);
+	int64_t until = csp_done_when(done), wake;
 
 	in = calloc((size_t)n + 1, sizeof(*in));
 	pfd = calloc((size_t)n + CSP_DONE_DEPTH, sizeof(*pfd));
@@ -154,10 +154,13 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 
 	for (;;) {
 		nready = np = 0;
+		wake = until;
 		for (i = 0; i < n; i++) {
 			csp_src *s = in[i].s;
 
 			if (in[i].state == READING) {
+				/* A FIFO nobody writes to: waited for only so long (src.c). */
+				wake = csp__min_deadline(wake, csp__src_due(s));
 				if (in[i].turn == 0)
 					in[i].turn = next_turn(&s->rd);
 				if (in[i].turn > 0) {
@@ -190,7 +193,7 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 			if (r == 0 && nready == 0) {
 				if (csp_wr_flush(out, done) == -1)
 					goto fail;
-				r = csp__poll(pfd, nd + np, csp__timeout(until));
+				r = csp__poll(pfd, nd + np, csp__timeout(wake));
 			}
 			if (r == -1)
 				goto fail;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "impl.h"
@@ -32,16 +33,59 @@ close_rd(csp_src *s)
 static int
 open_file(const char *name)
 {
-	int fd, fl;
+	return open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+}
 
-	if ((fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+/*
+ * Has a FIFO a writer? A read of one byte without waiting tells: EAGAIN
+ * yes, silent; 0 none (poll never wakes for a writer that has not come);
+ * 1 a byte, kept as the first of its input. 1 yes, 0 none, -1 error.
+ */
+static int
+has_writer(csp_src *s)
+{
+	csp_rd *r = &s->rd;
+	ssize_t n;
+	int fl, ret;
+
+	if ((fl = fcntl(r->fd, F_GETFL)) == -1 || fcntl(r->fd, F_SETFL, fl | O_NONBLOCK) == -1)
 		return -1;
-	/* Non-blocking only for the open: reads wait in poll anyway. */
-	if ((fl = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
-		close(fd);
+	n = read(r->fd, r->buf + r->tail, 1);
+	ret = n == 1 || (n == -1 && errno == EAGAIN) ? 1 : n == 0 ? 0 : -1;
+	if (n == 1)
+		r->tail++;
+	if (fcntl(r->fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
 		return -1;
+	return ret;
+}
+
+/*
+ * When a FIFO that had no writer fails unless one came: CSP_FOREVER for
+ * every other source. Past that time it looks again: a writer came and
+ * went, or is there (CSP_FOREVER from then on), or s ends with ETIMEDOUT.
+ */
+int64_t
+csp__src_due(csp_src *s)
+{
+	struct pollfd pfd = { s->rd.fd, POLLIN, 0 };
+	int w;
+
+	if (s->writer_due == CSP_FOREVER || s->rd.fd == -1 || s->rd.eof ||
+	    s->rd.tail > s->rd.head) {
+		s->writer_due = CSP_FOREVER;
+		return CSP_FOREVER;
 	}
-	return fd;
+	if (csp_now() < s->writer_due)
+		return s->writer_due;
+	s->writer_due = CSP_FOREVER;
+	/* Data, or a writer that came and went (POLLHUP): the reads will see to it. */
+	if (poll(&pfd, 1, 0) != 0)
+		return CSP_FOREVER;
+	if ((w = has_writer(s)) == 1)
+		return CSP_FOREVER;
+	s->err = w == 0 ? ETIMEDOUT : errno;
+	s->rd.eof = 1;
+	return CSP_FOREVER;
 }
 
 /*
@@ -62,6 +106,7 @@ csp_src_open(csp_src *s, const char *name, int flags, int delim)
 	s->proc.pid = -1;
 	s->proc.pidfd = -1;
 	s->proc.status = -1;
+	s->writer_due = CSP_FOREVER;
 	if (flags & CSP_SRC_CMD) {
 		if (csp_cmdpipe(&s->proc, name, &to, &fd) == -1)
 			goto fail;
@@ -77,6 +122,23 @@ csp_src_open(csp_src *s, const char *name, int flags, int delim)
 		csp_src_stop(s, 1);
 		errno = e;
 		goto fail;
+	}
+	if (!(flags & (CSP_SRC_CMD | CSP_SRC_STDIN))) {
+		struct stat st;
+		int w = fstat(fd, &st) == -1 ? -1 : !S_ISFIFO(st.st_mode) ? 1 : has_writer(s);
+
+		/* Non-blocking only for the open (has_writer restores it): reads wait in poll. */
+		if (w == 1 && !S_ISFIFO(st.st_mode) &&
+		    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1)
+			w = -1;
+		if (w == -1) {
+			e = errno;
+			close_rd(s);
+			errno = e;
+			goto fail;
+		}
+		if (w == 0)
+			s->writer_due = csp_after(CSP_SRC_WRITER_WAIT);
 	}
 	return 0;
 fail:

@@ -18,6 +18,7 @@
 #include "impl.h"
 
 #define PULSE_ENV "CSP_HEARTBEAT_FD"
+#define MIN_WAIT_MS 10  /* the shortest wait before a restart, whatever -b says: no spinning */
 
 struct run {
 	csp_proc proc;
@@ -381,7 +382,7 @@ csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done)
 {
 	struct run r;
 	struct pulse pulse;
-	int ret = -1, e;
+	int ret = -1, e, fl;
 	int64_t backoff = w->backoff < w->max_backoff ? w->backoff : w->max_backoff, ran;
 
 	memset(&r, 0, sizeof(r));
@@ -391,6 +392,11 @@ csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done)
 	w->status = 0;
 	w->why = CSP_WARD_OK;
 	w->reason[0] = '\0';
+	/* Output that could only fail: say so now, not after the ward ran (and over and over). */
+	if ((fl = fcntl(out->fd, F_GETFL)) == -1 || (fl & O_ACCMODE) == O_RDONLY) {
+		errno = EBADF;
+		return -1;
+	}
 	csp__nosigpipe();
 	if (csp_subreaper() == -1 || csp_rd_init(&r.rd, -1, w->delim) == -1)
 		return -1;
@@ -415,6 +421,8 @@ csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done)
 			w->on_restart(w, w->arg);
 		if (ran >= w->max_backoff)  /* it stayed up a good while: start over */
 			backoff = w->backoff < w->max_backoff ? w->backoff : w->max_backoff;
+		if (backoff < MIN_WAIT_MS)
+			backoff = MIN_WAIT_MS;
 		if (csp_wait_fd(-1, 0, done, csp_after(backoff)) == -1 && errno != ETIMEDOUT)
 			goto out;
 		backoff = backoff > w->max_backoff / 2 ? w->max_backoff : backoff * 2;

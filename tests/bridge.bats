@@ -44,6 +44,35 @@ setup() {
 	assert_output "$(printf 'got two\ntwo')"
 }
 
+@test "csp-bridge: a command killed by a signal passes its whole records, not a piece of one" {
+	# Its last bytes have no terminator: a record cut short, not one to finish with a newline.
+	printf '%s\n' 'printf "whole\npie"; kill -9 $$' 'echo next' > names
+	leakfree sh -c 'csp-bridge -c < names'
+	assert_failure 1
+	# The name is quoted in the message: its backslash shows as \\.
+	assert_output "$(printf 'whole\ncsp-bridge: printf "whole\\\\npie"; kill -9 $$: exit status 137\nnext')"
+}
+
+@test "csp-bridge: a FIFO no writer opens fails in its turn, named, after 10 s; the next goes on" {
+	mkfifo f
+	echo one > a
+	echo three > c
+	# It hung for ever before: timeout(1) turns that into a failure (124).
+	leakfree sh -c 'printf "a\nf\nc\n" | timeout 60 csp-bridge'
+	assert_failure 1
+	assert_output "$(printf 'one\ncsp-bridge: f: no writer came within 10s\nthree')"
+}
+
+@test "csp-bridge: a FIFO's 10 s for a writer count from its turn, not from its opening ahead" {
+	mkfifo f g
+	# f's writer writes 11 s in; g's comes after that: the bound starts with g's turn.
+	leakfree sh -c '(exec 3> f; echo first >&3; sleep 11; echo end >&3) &
+		(sleep 12; echo second > g) &
+		printf "f\ng\n" | csp-bridge; wait'
+	assert_success
+	assert_output "$(printf 'first\nend\nsecond')"
+}
+
 @test "csp-bridge bounds what it reads ahead: a stream ahead waits its turn" {
 	# 7 MB of output cannot all be buffered ahead (1 MiB and a pipe), so
 	# the second command is still blocked when the first looks.

@@ -92,6 +92,17 @@ gone() {
 	grep -q 'leak: pid .*: sleep 100$' "$BATS_TEST_TMPDIR/r"
 }
 
+@test "csp-leakcheck -o a file it cannot write puts the report on stderr and exits 125" {
+	leakfree csp-leakcheck -t 100ms -o /dev/full sh -c 'sleep 7313 & echo $!'
+	assert_failure 125
+	assert_line --index 1 "csp-leakcheck: -o: /dev/full: No space left on device: the report follows here"
+	assert_line --index 2 --regexp "^csp-leakcheck: leak: pid ${lines[0]} ppid [0-9]+ state . age [0-9.]+s: sleep 7313$"
+	[ "${#lines[@]}" -eq 3 ]
+	# And it was stopped all the same.
+	run kill -0 "${lines[0]}"
+	assert_failure
+}
+
 @test "SIGTERM to csp-leakcheck reaches the command and stops everything, 128+15" {
 	csp-leakcheck sh -c 'sleep 100 & echo $! > "$1"; sleep 100' sh "$BATS_TEST_TMPDIR/pid" 3>&- &
 	lc=$!

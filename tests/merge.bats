@@ -69,6 +69,25 @@ EOF
 	assert_output "$(printf 'early\nlate')"
 }
 
+@test "csp-merge: a FIFO no writer ever opens fails, named, after 10 s; the rest get through" {
+	mkfifo f
+	echo other > a
+	# It hung for ever before: timeout(1) turns that into a failure (124).
+	leakfree timeout 60 csp-merge f a
+	assert_failure 1
+	assert_line --index 0 "other"
+	assert_line --index 1 "csp-merge: f: no writer came within 10s"
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "csp-merge: a FIFO whose writer is there but silent is waited for" {
+	mkfifo f
+	# The writer holds f open 11 s (past the bound) before it writes.
+	leakfree sh -c '(exec 3> f; sleep 11; echo late >&3) & csp-merge f; wait'
+	assert_success
+	assert_output "late"
+}
+
 @test "csp-merge: nothing lost, 1000000 lines across 4 sources" {
 	seq 1 250000 > a
 	seq 250001 500000 > b

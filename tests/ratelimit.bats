@@ -16,7 +16,8 @@ load common
 	' sh "$BATS_TEST_TMPDIR/out"
 	assert_success
 	echo "rate: $output records a second"
-	[ "$output" -ge 980 ] && [ "$output" -le 1020 ]
+	[ "$output" -ge 980 ]
+	[ "$output" -le 1020 ]
 	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(seq 5000)" ]
 }
 

@@ -178,3 +178,34 @@ restarts() {
 	assert_success
 	assert_output --regexp "^csp-supervise [0-9]+\.[0-9]+\.[0-9]+$"
 }
+
+@test "csp-supervise refuses a negative duration hidden behind white space" {
+	# strtod skips leading white space: "\n-1" was taken as -1 s (found by make fuzz).
+	run csp-supervise -b $'\n-1' --max-restarts 0 -- true
+	assert_failure 2
+	assert_output --partial "-b: invalid duration"
+	run csp-supervise -g $'\t-5' -- true
+	assert_failure 2
+}
+
+@test "csp-supervise with standard output closed refuses before the ward ever runs" {
+	# Its output could only be lost: exit 125, and the ward was not started once.
+	leakfree sh -c 'csp-supervise -b 0 -- sh -c "echo ran >> \"\$1\"; echo a" sh "$1" >&-' \
+		sh "$BATS_TEST_TMPDIR/runs"
+	assert_failure 125
+	assert_output --partial "Bad file descriptor"
+	[ ! -e "$BATS_TEST_TMPDIR/runs" ]
+}
+
+@test "csp-supervise -b 0 --max-backoff 0 does not restart in a busy loop" {
+	# Each run logs when it started; restarts are at least 10 ms apart whatever -b says.
+	leakfree csp-supervise -b 0 --max-backoff 0 --max-restarts 8 -- \
+		sh -c 'date +%s%N >> "$1"; exit 1' sh "$BATS_TEST_TMPDIR/starts"
+	assert_failure 1
+	[ "$(restarts)" -eq 8 ]
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/starts")" -eq 9 ]
+	# The shortest gap between two starts, in ms (the clock may step by a ms).
+	run awk 'NR > 1 { g = ($1 - p) / 1e6; if (m == "" || g < m) m = g } { p = $1 } END { print int(m) }' \
+		"$BATS_TEST_TMPDIR/starts"
+	[ "$output" -ge 9 ]
+}
