@@ -1,4 +1,5 @@
 /* csp-fanout: run a command for every record, N at once; their outputs fanned back in. */
+#define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cspipe.h"
@@ -25,60 +27,79 @@ usage(int status)
 	exit(status);
 }
 
-/* --halt: never, or when,why=n or when,why=n% (GNU parallel's); 0, 1, 2, -1, -2 too. */
-static int
-parse_halt(const char *s, csp_fanout_opt *o)
-{
-	static const struct { const char *s; int when, why; } old[] = {
-		{ "1", CSP_HALT_SOON, CSP_HALT_FAIL }, { "2", CSP_HALT_NOW, CSP_HALT_FAIL },
-		{ "-1", CSP_HALT_SOON, CSP_HALT_SUCCESS }, { "-2", CSP_HALT_NOW, CSP_HALT_SUCCESS },
-	};
-	const char *why, *num;
-	char n[32];
-	size_t len, i;
-	long long v;
+/* Usage and internal errors: apart from 1-101 (failed jobs) and 128+N, as parallel's. */
+#define EXIT_ERR 255
 
-	o->halt_when = CSP_HALT_NEVER;
-	if (strcmp(s, "never") == 0 || strcmp(s, "0") == 0)
-		return 0;
-	for (i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
-		if (strcmp(s, old[i].s) == 0) {
-			o->halt_when = old[i].when;
-			o->halt_why = old[i].why;
-			o->halt_n = 1;
-			return 0;
-		}
-	}
-	if (strncmp(s, "now,", 4) == 0)
-		o->halt_when = CSP_HALT_NOW;
-	else if (strncmp(s, "soon,", 5) == 0)
-		o->halt_when = CSP_HALT_SOON;
-	else
-		return -1;
-	why = strchr(s, ',') + 1;
-	if (strncmp(why, "fail=", 5) == 0)
-		o->halt_why = CSP_HALT_FAIL;
-	else if (strncmp(why, "success=", 8) == 0)
-		o->halt_why = CSP_HALT_SUCCESS;
-	else if (strncmp(why, "done=", 5) == 0)
-		o->halt_why = CSP_HALT_DONE;
-	else
-		return -1;
-	num = strchr(why, '=') + 1;
-	len = strlen(num);
-	if (len == 0 || len >= sizeof(n))
-		return -1;
-	memcpy(n, num, len + 1);
-	if (n[len - 1] == '%') {
-		n[len - 1] = '\0';
-		if (csp_parse_count(n, 1, 100, &v) == -1)
+/* -j: N (0 no limit), +N or -N (cores plus or minus N), N% of the cores; parallel's. */
+static int
+parse_jobs(const char *s, long *jobs)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long long v;
+	char *end;
+	double pct;
+
+	if (cores < 1)
+		cores = 1;
+	if ((s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9') {
+		if (csp_parse_count(s + 1, 0, INT_MAX, &v) == -1)
 			return -1;
-		o->halt_pct = (int)v;
+		v = s[0] == '+' ? cores + v : cores - v;
+		*jobs = v < 1 ? 1 : v > INT_MAX ? INT_MAX : (long)v;
 		return 0;
 	}
-	if (csp_parse_count(n, 1, LLONG_MAX, &v) == -1)
+	if (s[0] >= '0' && s[0] <= '9' && s[strlen(s) - 1] == '%') {
+		errno = 0;
+		pct = strtod(s, &end);
+		if (errno != 0 || *end != '%' || end[1] != '\0' || pct > 1e6)
+			return -1;
+		v = (long long)(cores * pct / 100);
+		v += (double)v < cores * pct / 100;  /* rounded up, as parallel does */
+		*jobs = v < 1 ? 1 : (long)v;
+		return 0;
+	}
+	if (csp_parse_count(s, 0, INT_MAX, &v) == -1)
 		return -1;
-	o->halt_n = v;
+	*jobs = (long)v;
+	return 0;
+}
+
+/*
+ * -a FILE, opened without waiting: a FIFO with no writer yet is waited for
+ * in poll, as records are, so --done and signals still end the wait.
+ */
+static int
+open_argfile(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		err(EXIT_ERR, "-a: %s", path);
+	if (fstat(fd, &st) == -1)
+		err(EXIT_ERR, "-a: %s", path);
+	if (S_ISDIR(st.st_mode))
+		errx(EXIT_ERR, "-a: %s: %s", path, strerror(EISDIR));
+	if (!S_ISFIFO(st.st_mode) && fcntl(fd, F_SETFL, 0) == -1)
+		err(EXIT_ERR, "-a: %s", path);
+	return fd;
+}
+
+/* What makes one word a shell command line rather than a program's name. */
+#define SHELL_SYNTAX " \t\n;&|<>()$`\\\"'*?[]~"
+
+/* argv as /bin/sh -c SCRIPT: the record appended (quoted) unless the script has a place for it. */
+static int
+shell_argv(char **av, const char *script, int append)
+{
+	static char *s;  /* kept to the end, as argv is */
+
+	if (append && !csp_replace_has(script) && asprintf(&s, "%s {}", script) == -1)
+		return -1;
+	av[0] = "/bin/sh";
+	av[1] = "-c";
+	av[2] = s != NULL ? s : (char *)script;
+	av[3] = NULL;
 	return 0;
 }
 
@@ -172,7 +193,6 @@ main(int argc, char *argv[])
 	struct rlimit rl;
 	const char *argfile = NULL, *sep = ":::";
 	char **cmd, **args = NULL;
-	long long v;
 	unsigned long long size;
 	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd;
 	csp_rd in;
@@ -189,9 +209,8 @@ main(int argc, char *argv[])
 			break;
 		case 'j':
 		case 'P':
-			if (csp_parse_count(optarg, 0, INT_MAX, &v) == -1)
-				errx(CSP_EXIT_USAGE, "-%c: not a number of jobs (0 or more): %s", ch, optarg);
-			o.jobs = (long)v;
+			if (parse_jobs(optarg, &o.jobs) == -1)
+				errx(EXIT_ERR, "-%c: not a number of jobs (N, +N, -N or N%%): %s", ch, optarg);
 			break;
 		case 'k':
 			o.flags |= CSP_FANOUT_KEEP;
@@ -206,28 +225,28 @@ main(int argc, char *argv[])
 			bar = 1;
 			break;
 		case O_HALT:
-			if (parse_halt(optarg, &o) == -1)
-				errx(CSP_EXIT_USAGE, "--halt: not never, or now|soon,fail|success|done=N[%%]: %s", optarg);
+			if (csp_parse_halt(optarg, &o) == -1)
+				errx(EXIT_ERR, "--halt: not never, or now|soon,fail|success|done=N[%%]: %s", optarg);
 			break;
 		case O_TIMEOUT:
 			if (csp_parse_duration(optarg, &o.timeout_ms) == -1 || o.timeout_ms <= 0)
-				errx(CSP_EXIT_USAGE, "--timeout: not a duration: %s", optarg);
+				errx(EXIT_ERR, "--timeout: not a duration: %s", optarg);
 			break;
 		case O_RETRIES:
 			if (csp_parse_count(optarg, 0, INT_MAX, &o.retries) == -1)
-				errx(CSP_EXIT_USAGE, "--retries: not a count: %s", optarg);
+				errx(EXIT_ERR, "--retries: not a count: %s", optarg);
 			break;
 		case O_JOBLOG:
 			if ((o.joblog_fd = csp_joblog_open(optarg)) == -1)
-				err(CSP_EXIT_USAGE, "--joblog: %s", optarg);
+				err(EXIT_ERR, "--joblog: %s", optarg);
 			break;
 		case O_GRACE:
 			if (csp_parse_duration(optarg, &o.grace_ms) == -1)
-				errx(CSP_EXIT_USAGE, "--grace: not a duration: %s", optarg);
+				errx(EXIT_ERR, "--grace: not a duration: %s", optarg);
 			break;
 		case O_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(EXIT_ERR, "--done: %s", optarg);
 			parent = &ext;
 			break;
 		case O_PIPE:
@@ -235,12 +254,12 @@ main(int argc, char *argv[])
 			break;
 		case O_BLOCK:
 			if (csp_parse_size(optarg, 1, 1ULL << 40, &size) == -1)
-				errx(CSP_EXIT_USAGE, "--block: not a size (1M, 512k, ...): %s", optarg);
+				errx(EXIT_ERR, "--block: not a size (1M, 512k, ...): %s", optarg);
 			o.block = (size_t)size;
 			break;
 		case O_ARGSEP:
 			if (*optarg == '\0')
-				errx(CSP_EXIT_USAGE, "--arg-sep: empty");
+				errx(EXIT_ERR, "--arg-sep: empty");
 			sep = optarg;
 			break;
 		case 'h':
@@ -249,7 +268,7 @@ main(int argc, char *argv[])
 			printf("csp-fanout %s\n", CSP_VERSION);
 			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			usage(EXIT_ERR);
 		}
 	}
 	/* COMMAND [ARG...] [::: RECORD...] */
@@ -260,24 +279,27 @@ main(int argc, char *argv[])
 		args = cmd + ncmd + 1;
 		for (i = 0; args[i] != NULL; i++)
 			if (strcmp(args[i], sep) == 0)
-				errx(CSP_EXIT_USAGE, "%s may come once: records from one list only", sep);
+				errx(EXIT_ERR, "%s may come once: records from one list only", sep);
 	}
 	if (ncmd == 0)
-		usage(CSP_EXIT_USAGE);
+		usage(EXIT_ERR);
 	if (args != NULL && argfile != NULL)
-		errx(CSP_EXIT_USAGE, "-a: records from a file or from :::, not both");
+		errx(EXIT_ERR, "-a: records from a file or from :::, not both");
 	if ((o.flags & CSP_FANOUT_PIPE) && args != NULL)
-		errx(CSP_EXIT_USAGE, "--pipe: the records come from the input, not from :::");
+		errx(EXIT_ERR, "--pipe: the records come from the input, not from :::");
 	if ((o.flags & CSP_FANOUT_PIPE) && (o.flags & CSP_FANOUT_TAG))
-		errx(CSP_EXIT_USAGE, "--tag: not with --pipe");
+		errx(EXIT_ERR, "--tag: not with --pipe");
 	/* The command alone, NULL-terminated: argv itself stays as it is (ps shows it). */
-	if ((o.argv = calloc((size_t)ncmd + 1, sizeof(char *))) == NULL)
-		err(CSP_EXIT_SYS, "setting up");
+	if ((o.argv = calloc((size_t)ncmd + 3, sizeof(char *))) == NULL)
+		err(EXIT_ERR, "setting up");
 	memcpy((char **)o.argv, cmd, (size_t)ncmd * sizeof(char *));
+	/* One word of shell syntax is a script, as in parallel; its values are quoted. */
+	if (ncmd == 1 && cmd[0][strcspn(cmd[0], SHELL_SYNTAX)] != '\0' &&
+	    shell_argv((char **)o.argv, cmd[0], !(o.flags & CSP_FANOUT_PIPE)) == -1)
+		err(EXIT_ERR, "setting up");
 	o.args = args;
-	if (argfile != NULL && strcmp(argfile, "-") != 0 &&
-	    (infd = open(argfile, O_RDONLY | O_CLOEXEC)) == -1)
-		err(CSP_EXIT_USAGE, "-a: %s", argfile);
+	if (argfile != NULL && strcmp(argfile, "-") != 0)
+		infd = open_argfile(argfile);
 	/* -j 0 is as many as descriptors allow: let them allow what they can. */
 	if (o.jobs == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -291,11 +313,11 @@ main(int argc, char *argv[])
 	o.arg = &rep;
 
 	if (csp_subreaper() == -1)
-		err(CSP_EXIT_SYS, "becoming a subreaper");
+		err(EXIT_ERR, "becoming a subreaper");
 	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
 	    csp_rd_init(&in, infd, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1 ||
 	    csp_wr_init(&errw, STDERR_FILENO) == -1)
-		err(CSP_EXIT_SYS, "setting up");
+		err(EXIT_ERR, "setting up");
 	o.err = rep.err = &errw;
 	r = csp_fanout(args != NULL ? NULL : &in, &out, &o, &done);
 	e = errno;
@@ -314,7 +336,7 @@ main(int argc, char *argv[])
 		return 0;  /* --done, or our reader went away: a clean stop */
 	if (r == -1) {
 		errno = e;
-		err(CSP_EXIT_SYS, "running the jobs");
+		err(EXIT_ERR, "running the jobs");
 	}
 	return o.exitval;
 }

@@ -246,6 +246,8 @@ typedef struct csp_fanout_opt {
 void csp_fanout_init(csp_fanout_opt *o, char *const argv[]);
 int csp_fanout(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
 int csp_fanout_pipe(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
+/* halt.c: --halt never|now,fail=N|soon,success=N%|...: halt_* of o set, or -1 EINVAL */
+int csp_parse_halt(const char *s, csp_fanout_opt *o);
 /* replace.c: GNU parallel's replacement strings: {} {.} {/} {//} {/.} {#} {%} */
 int csp_replace_has(const char *tmpl);
 size_t csp_replace(char *dst, size_t size, const char *tmpl, const char *rec,

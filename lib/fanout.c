@@ -70,6 +70,7 @@ struct fan {
 	char **list;
 	char *const *cmd;
 	int cmdc, append, *hasrep;
+	int script;                /* the word that is a shell's script (-c), or -1 */
 	const char *path;          /* the command's file, found once; NULL: per job */
 	char pathbuf[PATH_MAX];
 	int sigfd, devnull;
@@ -220,7 +221,8 @@ read_all(struct fan *f)
 
 /*
  * Pass on job j's stream k (0 stdout, 1 stderr): its whole lines, or with
- * last all of it, a final line without its terminator given one.
+ * last all of it, byte for byte: a final line without its terminator stays
+ * so (--tag starts it with the tag all the same), as with parallel.
  */
 static int
 emit(struct fan *f, struct job *j, int k, int last)
@@ -243,15 +245,13 @@ emit(struct fan *f, struct job *j, int k, int last)
 	if (!(f->o->flags & CSP_FANOUT_TAG) || f->pipe) {
 		if (csp_wr_put(w, b->p, cut, f->done) == -1)
 			return -1;
-		if (b->p[cut - 1] != d && csp_wr_put(w, &d, 1, f->done) == -1)
-			return -1;
 	} else {
 		for (p = b->p, end = b->p + cut; p < end; p = q) {
 			q = memchr(p, d, (size_t)(end - p));
 			q = q != NULL ? q + 1 : end;
 			if (csp_wr_put(w, j->pub.rec, j->pub.len, f->done) == -1 ||
 			    csp_wr_put(w, "\t", 1, f->done) == -1 ||
-			    csp_wr_rec(w, p, (size_t)(q - p), d, f->done) == -1)
+			    csp_wr_put(w, p, (size_t)(q - p), f->done) == -1)
 				return -1;
 		}
 	}
@@ -330,13 +330,18 @@ job_get(struct fan *f)
 	return NULL;
 }
 
-/* The command for this record: replacement strings expanded, or the record appended. */
+/*
+ * The command for this record: replacement strings expanded, or the record
+ * appended. In a shell's script (csp__script_word) each value is quoted,
+ * so that the shell reads it as data, never as code.
+ */
 static int
 build_argv(struct fan *f, struct job *j)
 {
 	size_t off[f->cmdc + 1], n;
 	int i, c = 0;
-	const char *rec = j->rec.p;
+	csp__arg a = { j->rec.p, j->pub.len };
+	csp__repl r = { &a, 1, j->pub.seq, j->pub.slot, 0, NULL };
 
 	j->args.len = 0;
 	if (j->argv == NULL && (j->argv = calloc((size_t)f->cmdc + 2, sizeof(char *))) == NULL)
@@ -344,12 +349,12 @@ build_argv(struct fan *f, struct job *j)
 	for (i = 0; i < f->cmdc; i++) {
 		if (!f->hasrep[i])
 			continue;
-		n = csp_replace(NULL, 0, f->cmd[i], rec, j->pub.len, j->pub.seq, j->pub.slot);
+		r.quote = i == f->script;
+		n = csp__replace(NULL, 0, f->cmd[i], &r);
 		if (buf_reserve(&j->args, n + 1) == -1)
 			return -1;
 		off[i] = j->args.len;
-		csp_replace(j->args.p + off[i], n + 1, f->cmd[i], rec, j->pub.len,
-		            j->pub.seq, j->pub.slot);
+		csp__replace(j->args.p + off[i], n + 1, f->cmd[i], &r);
 		j->args.len += n + 1;
 	}
 	for (i = 0; i < f->cmdc; i++)
@@ -482,22 +487,33 @@ signal_group(struct job *j, int sig)
 	}
 }
 
+/*
+ * Has the --halt condition come, with job j's end (or, j NULL, the input's)?
+ * A percentage is of all jobs: with --pipe their number is known only once
+ * the input has ended, and no percentage is reached before.
+ */
 static int
 halt_check(struct fan *f, struct job *j)
 {
 	csp_fanout_opt *o = f->o;
 	long long n = o->halt_why == CSP_HALT_FAIL ? o->failed :
 	              o->halt_why == CSP_HALT_SUCCESS ? o->succeeded : o->failed + o->succeeded;
+	long long total = f->total >= 0 ? f->total : f->eof ? f->next_seq : -1;
 	int hit;
 
 	if (o->halt_when == CSP_HALT_NEVER || o->halted)
 		return 0;
-	hit = o->halt_pct > 0 ? n * 100 >= (long long)o->halt_pct * f->total : n >= o->halt_n;
+	if (o->halt_pct > 0)
+		hit = total > 0 && n * 100 >= (long long)o->halt_pct * total;
+	else
+		hit = n >= o->halt_n;
 	if (hit) {
 		o->halted = 1;
-		j->pub.halts = 1;
-		f->halt_status = j->pub.status;
 		f->stop_new = 1;
+		if (j != NULL) {
+			j->pub.halts = 1;
+			f->halt_status = j->pub.status;
+		}
 	}
 	return hit;
 }
@@ -594,17 +610,6 @@ drain(struct fan *f, struct job *j)
 	return 0;
 }
 
-static struct job *
-by_pid(struct fan *f, pid_t pid)
-{
-	int s;
-
-	for (s = 0; s < f->maxslot; s++)
-		if (f->slot[s] != NULL && f->slot[s]->pid == pid && !f->slot[s]->reaped)
-			return f->slot[s];
-	return NULL;
-}
-
 static void
 reaped(struct job *j, int ws)
 {
@@ -614,42 +619,50 @@ reaped(struct job *j, int ws)
 }
 
 /*
- * Reap whatever has exited: jobs, and orphans a subreaper inherits. A job
- * being stopped gets SIGKILL for its group before its leader is reaped,
- * while the group's id is still surely its own.
+ * Reap the job whose leader has exited, peeked at first: a job being
+ * stopped gets SIGKILL for its group before its leader is reaped, while the
+ * group's id is still surely its own. 1 reaped, 0 not yet, -1 error.
  */
 static int
-reap(struct fan *f, int stopping)
+reap_job(struct fan *f, struct job *j)
 {
-	struct signalfd_siginfo si;
 	siginfo_t info;
-	struct job *j;
 	pid_t pid;
 	int ws;
 
+	if (j->stopping) {
+		info.si_pid = 0;
+		if (waitid(P_PID, (id_t)j->pid, &info, WEXITED | WNOHANG | WNOWAIT) == -1 ||
+		    info.si_pid == 0)
+			return 0;
+		kill(-j->pid, SIGKILL);
+	}
+	do
+		pid = waitpid(j->pid, &ws, WNOHANG);
+	while (pid == -1 && errno == EINTR);
+	if (pid != j->pid)
+		return 0;
+	reaped(j, ws);
+	return drain(f, j) == -1 || job_done(f, j) == -1 ? -1 : 1;
+}
+
+/*
+ * Reap the jobs that have exited, and only them: the program's other
+ * children, and orphans a subreaper inherits, are not ours to wait for.
+ */
+static int
+reap(struct fan *f)
+{
+	struct signalfd_siginfo si;
+	struct job *j;
+	int s;
+
 	while (read(f->sigfd, &si, sizeof(si)) > 0)
 		;
-	for (;;) {
-		if (stopping) {
-			info.si_pid = 0;
-			if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == -1 || info.si_pid == 0)
-				return 0;
-			if ((j = by_pid(f, info.si_pid)) != NULL && j->stopping)
-				kill(-j->pid, SIGKILL);
-			pid = waitpid(info.si_pid, &ws, WNOHANG);
-		} else {
-			pid = waitpid(-1, &ws, WNOHANG);
-		}
-		if (pid == -1 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			return 0;
-		if ((j = by_pid(f, pid)) == NULL)
-			continue;  /* an orphan that was handed to us */
-		reaped(j, ws);
-		if (drain(f, j) == -1 || job_done(f, j) == -1)
+	for (s = 0; s < f->maxslot; s++)
+		if ((j = f->slot[s]) != NULL && j->pid > 0 && !j->reaped && reap_job(f, j) == -1)
 			return -1;
-	}
+	return 0;
 }
 
 /*
@@ -781,6 +794,9 @@ start_jobs(struct fan *f)
 			return 0;
 		if (r == -1) {
 			f->eof = 1;
+			/* The total is known now: a percentage may have been reached already. */
+			if (halt_check(f, NULL) && f->o->halt_when == CSP_HALT_NOW)
+				stop_all(f, J_KILLED);
 			return 0;
 		}
 		if (job_start(f, rec, len) == -1)
@@ -810,6 +826,7 @@ setup(struct fan *f)
 	if ((f->hasrep = calloc((size_t)f->cmdc, sizeof(int))) == NULL)
 		return -1;
 	f->append = !f->pipe;
+	f->script = csp__script_word(f->cmd);
 	for (s = 0; s < f->cmdc; s++)
 		if ((f->hasrep[s] = csp_replace_has(f->cmd[s])))
 			f->append = 0;
@@ -903,17 +920,15 @@ teardown(struct fan *f)
 }
 
 /* GNU parallel's exit status: see csp_fanout(3). */
-static int
-exitval(const struct fan *f)
+int
+csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status)
 {
-	const csp_fanout_opt *o = f->o;
-
 	if (o->halted && o->halt_why == CSP_HALT_SUCCESS)
 		return 0;
-	if (o->halted && o->halt_why == CSP_HALT_FAIL && o->halt_pct == 0 && o->halt_n == 1)
-		return f->halt_status;
-	if (o->halt_pct > 0)
-		return f->total > 0 ? (int)(o->failed * 100 / f->total) : 0;
+	if (o->halted && o->halt_why != CSP_HALT_SUCCESS && o->halt_pct == 0 && o->halt_n == 1)
+		return halt_status;
+	if (o->halt_pct > 0 && o->halt_when != CSP_HALT_NEVER)  /* rounded up, as parallel's */
+		return total > 0 ? (int)((o->failed * 100 + total - 1) / total) : 0;
 	return o->failed > 100 ? 101 : (int)o->failed;
 }
 
@@ -1011,7 +1026,7 @@ run(struct fan *f)
 			if (settle(f, j) == -1)
 				return -1;
 		}
-		if (f->pfd[CSP_DONE_DEPTH].revents != 0 && reap(f, f->o->stopped) == -1)
+		if (f->pfd[CSP_DONE_DEPTH].revents != 0 && reap(f) == -1)
 			return -1;
 		if (infd != -1 && f->pfd[CSP_DONE_DEPTH + 1].revents != 0 &&
 		    csp_rd_fill(f->in, NULL) == -1 && errno != EAGAIN && errno != EINTR)
@@ -1079,7 +1094,7 @@ csp_fanout(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done)
 	bar(&f, 1);
 out:
 	o->total = f.ended;
-	o->exitval = exitval(&f);
+	o->exitval = csp__fanout_exitval(o, f.total >= 0 ? f.total : f.next_seq, f.halt_status);
 	teardown(&f);
 	return ret;
 }

@@ -32,5 +32,23 @@ void csp__child_start(pid_t parent, const int *keep, int nkeep, const char *name
                       int close);
 int csp__pidfd(pid_t pid);
 void csp__reap_orphans(const pid_t *mine, int n);
+/* replace.c: a job's arguments expanded into a template, quoted for a shell or not */
+typedef struct csp__arg {
+	const char *p;
+	size_t len;
+} csp__arg;
+typedef struct csp__repl {
+	const csp__arg *args;
+	int nargs;
+	long long seq;
+	int slot;
+	int quote;                /* each value as one shell word */
+	const char *rec;          /* -I: this string instead of {}, or NULL */
+} csp__repl;
+size_t csp__replace(char *dst, size_t size, const char *tmpl, const csp__repl *r);
+int csp__replace_has(const char *tmpl, const char *rec);
+int csp__script_word(char *const argv[]);
+size_t csp__quote(char *dst, size_t size, const char *s, size_t n);
+int csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status);
 
 #endif
