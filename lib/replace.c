@@ -157,7 +157,7 @@ put_quoted(char *dst, size_t size, size_t *at, const char *s, size_t n)
 			continue;
 		put(dst, size, at, s + from, i - from);
 		/* '' at either end is nothing: left out, as parallel leaves it out */
-		put(dst, size, at, "'\"'\"'" + (i == 0), 5 - (i == 0) - (i == n - 1));
+		put(dst, size, at, &"'\"'\"'"[i == 0], 5 - (i == 0) - (i == n - 1));
 		from = i + 1;
 	}
 	put(dst, size, at, s + from, n - from);
