@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <bsd/stdlib.h>
 
 #include "cspipe.h"
 
@@ -85,22 +86,165 @@ open_argfile(const char *path)
 	return fd;
 }
 
+/* ::: or :::+ (or --arg-sep's), :::: or ::::+: where an input source starts. */
+static int
+is_sep(const char *s, const char *sep, const char *sepplus)
+{
+	return strcmp(s, sep) == 0 || strcmp(s, sepplus) == 0 || strcmp(s, "::::") == 0 ||
+	       strcmp(s, "::::+") == 0;
+}
+
+/* Does the word hold a replacement string ({} or -I's)? */
+static int
+has_rep(const char *s, const char *recstr)
+{
+	return csp_replace_has(s) || (recstr != NULL && strstr(s, recstr) != NULL);
+}
+
 /* What makes one word a shell command line rather than a program's name. */
 #define SHELL_SYNTAX " \t\n;&|<>()$`\\\"'*?[]~"
 
 /* argv as /bin/sh -c SCRIPT: the record appended (quoted) unless the script has a place for it. */
 static int
-shell_argv(char **av, const char *script, int append)
+shell_argv(char **av, const char *script, int append, const char *recstr)
 {
 	static char *s;  /* kept to the end, as argv is */
 
-	if (append && !csp_replace_has(script) && asprintf(&s, "%s {}", script) == -1)
+	if (append && !has_rep(script, recstr) && asprintf(&s, "%s %s", script, recstr ? recstr : "{}") == -1)
 		return -1;
 	av[0] = "/bin/sh";
 	av[1] = "-c";
 	av[2] = s != NULL ? s : (char *)script;
 	av[3] = NULL;
 	return 0;
+}
+
+/* Input sources (:::, :::+, ::::, ::::+, -a): their values, and linked to the one before? */
+struct source {
+	char **v;
+	size_t n;
+	int link;
+};
+struct sources {
+	struct source s[64];
+	int n;
+};
+
+static void
+add_source(struct sources *ss, char **v, size_t n, int link)
+{
+	if (ss->n == (int)(sizeof(ss->s) / sizeof(ss->s[0])))
+		errx(EXIT_ERR, "too many input sources: at most %zu", sizeof(ss->s) / sizeof(ss->s[0]));
+	ss->s[ss->n].v = v;
+	ss->s[ss->n].n = n;
+	ss->s[ss->n].link = link && ss->n > 0;
+	ss->n++;
+}
+
+/* A whole file's records as a source: records end at delim, the last one may not. */
+static void
+read_source(struct sources *ss, int fd, const char *path, int delim, int link)
+{
+	char *buf = NULL, *p, *q, **v = NULL;
+	size_t len = 0, cap = 0, n = 0;
+	ssize_t k;
+
+	if (fd == -1 && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		err(EXIT_ERR, "%s", path);
+	for (;;) {
+		if (len + 65536 > cap && (buf = realloc(buf, cap = 2 * cap + 65536)) == NULL)
+			err(EXIT_ERR, "reading %s", path);
+		if ((k = read(fd, buf + len, cap - len - 1)) == 0)
+			break;
+		if (k == -1 && errno != EINTR && errno != EAGAIN)
+			err(EXIT_ERR, "%s", path);
+		len += k > 0 ? (size_t)k : 0;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	buf[len] = '\0';
+	for (p = buf; p < buf + len; p = q + 1) {
+		if ((q = memchr(p, delim, (size_t)(buf + len - p))) == NULL)
+			q = buf + len;
+		*q = '\0';
+		if ((v = reallocarray(v, n + 2, sizeof(*v))) == NULL)
+			err(EXIT_ERR, "reading %s", path);
+		v[n++] = p;
+	}
+	add_source(ss, v, n, link);
+}
+
+/*
+ * Every combination of the sources' values, as parallel makes them: the
+ * last source varies fastest; a linked source goes along with the one
+ * before, the shorter wrapping. Flattened: a job's values one after another.
+ */
+static char **
+product(const struct sources *ss)
+{
+	size_t idx[64] = { 0 }, len[64], total = 1, i, at = 0;
+	int g[64], ng = 0, k;
+	char **list;
+
+	for (k = 0; k < ss->n; k++) {
+		if (!ss->s[k].link)
+			len[ng++] = 0;
+		g[k] = ng - 1;
+		if (ss->s[k].n > len[ng - 1])
+			len[ng - 1] = ss->s[k].n;
+		if (ss->s[k].n == 0)
+			total = 0;
+	}
+	for (k = 0; k < ng && total > 0; k++)
+		if (__builtin_mul_overflow(total, len[k], &total) || total > (1 << 26))
+			errx(EXIT_ERR, "too many combinations of the input sources");
+	if ((list = calloc(total * (size_t)ss->n + 1, sizeof(*list))) == NULL)
+		err(EXIT_ERR, "setting up");
+	for (i = 0; i < total; i++) {
+		for (k = 0; k < ss->n; k++)
+			list[at++] = ss->s[k].v[idx[g[k]] % ss->s[k].n];
+		for (k = ng - 1; k >= 0; k--) {
+			if (++idx[k] < len[k])
+				break;
+			idx[k] = 0;
+		}
+	}
+	return list;
+}
+
+/* --shuf: the jobs (of per values each) in a random order. */
+static void
+shuffle(char **list, size_t per)
+{
+	size_t n, i, j, k;
+	char *t;
+
+	for (n = 0; list[n] != NULL; n++)
+		;
+	for (i = n / per; i > 1; i--) {
+		j = arc4random_uniform((uint32_t)i);
+		for (k = 0; k < per; k++) {
+			t = list[(i - 1) * per + k];
+			list[(i - 1) * per + k] = list[j * per + k];
+			list[j * per + k] = t;
+		}
+	}
+}
+
+/* -d: one byte, or \n, \t, \r, \0, \\ */
+static int
+parse_delim(const char *s)
+{
+	static const char esc[] = "n\nt\tr\r0\0\\\\";
+	const char *e;
+
+	if (s[0] != '\0' && s[1] == '\0')
+		return (unsigned char)s[0];
+	if (s[0] == '\\' && s[1] != '\0' && s[2] == '\0')
+		for (e = esc; e < esc + sizeof(esc) - 1; e += 2)
+			if (e[0] == s[1])
+				return (unsigned char)e[1];
+	return -1;
 }
 
 /* What the run tells the user, each at most once a name: a command that cannot run, a halt. */
@@ -159,7 +303,8 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
-	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP };
+	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
+	       O_SHUF, O_NICE, O_XARGS, O_ENV };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -182,6 +327,26 @@ main(int argc, char *argv[])
 		{ "block", required_argument, NULL, O_BLOCK },
 		{ "block-size", required_argument, NULL, O_BLOCK },
 		{ "arg-sep", required_argument, NULL, O_ARGSEP },
+		{ "delimiter", required_argument, NULL, 'd' },
+		{ "colsep", required_argument, NULL, 'C' },
+		{ "max-args", required_argument, NULL, 'n' },
+		{ "max-replace-args", required_argument, NULL, 'N' },
+		{ "xargs", no_argument, NULL, O_XARGS },
+		{ "replace", optional_argument, NULL, 'i' },
+		{ "will-cite", no_argument, NULL, O_IGNORE },
+		{ "no-notice", no_argument, NULL, O_IGNORE },
+		{ "verbose", no_argument, NULL, 't' },
+		{ "dry-run", no_argument, NULL, O_DRYRUN },
+		{ "dryrun", no_argument, NULL, O_DRYRUN },
+		{ "no-run-if-empty", no_argument, NULL, 'r' },
+		{ "trim", required_argument, NULL, O_TRIM },
+		{ "quote", no_argument, NULL, 'q' },
+		{ "tagstring", required_argument, NULL, O_TAGSTR },
+		{ "ungroup", no_argument, NULL, 'u' },
+		{ "delay", required_argument, NULL, O_DELAY },
+		{ "shuf", no_argument, NULL, O_SHUF },
+		{ "nice", required_argument, NULL, O_NICE },
+		{ "env", required_argument, NULL, O_ENV },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -192,21 +357,108 @@ main(int argc, char *argv[])
 	struct report rep = { { NULL }, 0, NULL };
 	struct rlimit rl;
 	const char *argfile = NULL, *sep = ":::";
-	char **cmd, **args = NULL;
+	char **cmd, **args = NULL, sepplus[64];
 	unsigned long long size;
-	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd;
+	long long v;
+	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd, quote = 0, shuf = 0;
+	int nfiles = 0;
+	const char *files[64];
+	static struct sources src;
 	csp_rd in;
 	csp_wr out, errw;
 
 	csp_fanout_init(&o, NULL);
-	while ((ch = getopt_long(argc, argv, "+0a:j:P:khV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+0a:j:P:khVd:C:n:N:XmI:i::vtrqu", longopts, NULL)) != -1) {
 		switch (ch) {
 		case '0':
 			delim = '\0';
 			break;
 		case 'a':
-			argfile = optarg;
+			if (nfiles == (int)(sizeof(files) / sizeof(files[0])))
+				errx(EXIT_ERR, "-a: too many files");
+			argfile = files[nfiles++] = optarg;
 			break;
+		case 'd':
+			if ((delim = parse_delim(optarg)) == -1)
+				errx(EXIT_ERR, "-d: not one byte (or \\n, \\t, \\r, \\0, \\\\): %s", optarg);
+			break;
+		case 'C':
+			if (*optarg == '\0')
+				errx(EXIT_ERR, "--colsep: empty");
+			o.colsep = optarg;
+			break;
+		case 'n':
+		case 'N':
+			if (csp_parse_count(optarg, ch == 'N' ? 0 : 1, INT_MAX, &v) == -1)
+				errx(EXIT_ERR, "-%c: not a count of arguments: %s", ch, optarg);
+			o.per_job = v == 0 ? -1 : (int)v;
+			break;
+		case 'X':
+			o.flags |= CSP_FANOUT_FILL | CSP_FANOUT_SPREAD | CSP_FANOUT_CONTEXT;
+			break;
+		case 'm':
+			o.flags |= CSP_FANOUT_FILL | CSP_FANOUT_SPREAD;
+			break;
+		case O_XARGS:
+			o.flags |= CSP_FANOUT_FILL;
+			break;
+		case 'I':
+		case 'i':
+			if (optarg != NULL && *optarg == '\0')
+				errx(EXIT_ERR, "-%c: empty", ch);
+			o.recstr = optarg != NULL ? optarg : "{}";
+			break;
+		case O_IGNORE:
+			break;
+		case 'v':
+			o.flags |= CSP_FANOUT_VERBOSE;
+			break;
+		case 't':
+			o.flags |= CSP_FANOUT_TRACE;
+			break;
+		case O_DRYRUN:
+			o.flags |= CSP_FANOUT_DRYRUN;
+			break;
+		case 'r':
+			o.flags |= CSP_FANOUT_SKIPEMPTY;
+			break;
+		case O_TRIM:
+			if (strcmp(optarg, "n") == 0)
+				o.trim = 0;
+			else if (strcmp(optarg, "l") == 0 || strcmp(optarg, "r") == 0)
+				o.trim = *optarg == 'l' ? 1 : 2;
+			else if (strcmp(optarg, "lr") == 0 || strcmp(optarg, "rl") == 0)
+				o.trim = 3;
+			else
+				errx(EXIT_ERR, "--trim: not n, l, r or lr: %s", optarg);
+			break;
+		case 'q':
+			quote = 1;
+			break;
+		case O_TAGSTR:
+			o.flags |= CSP_FANOUT_TAG;
+			o.tagstr = optarg;
+			break;
+		case 'u':
+			o.flags |= CSP_FANOUT_UNGROUP;
+			break;
+		case O_DELAY:
+			if (csp_parse_duration(optarg, &o.delay_ms) == -1)
+				errx(EXIT_ERR, "--delay: not a duration: %s", optarg);
+			break;
+		case O_SHUF:
+			shuf = 1;
+			break;
+		case O_NICE:
+			if (csp_parse_count(optarg, -20, 19, &v) == -1)
+				errx(EXIT_ERR, "--nice: not a niceness (-20 to 19): %s", optarg);
+			/* The jobs inherit it: ours too, which costs the few jobs-starting us nothing. */
+			errno = 0;
+			if (nice((int)v) == -1 && errno != 0)
+				err(EXIT_ERR, "--nice");
+			break;
+		case O_ENV:
+			break;  /* the jobs have our whole environment already */
 		case 'j':
 		case 'P':
 			if (parse_jobs(optarg, &o.jobs) == -1)
@@ -271,31 +523,53 @@ main(int argc, char *argv[])
 			usage(EXIT_ERR);
 		}
 	}
-	/* COMMAND [ARG...] [::: RECORD...] */
+	/* COMMAND [ARG...] [::: RECORD... | :::+ RECORD... | :::: FILE... | ::::+ FILE...]... */
+	snprintf(sepplus, sizeof(sepplus), "%s+", sep);
 	cmd = argv + optind;
-	for (ncmd = 0; cmd[ncmd] != NULL && strcmp(cmd[ncmd], sep) != 0; ncmd++)
+	for (ncmd = 0; cmd[ncmd] != NULL && !is_sep(cmd[ncmd], sep, sepplus); ncmd++)
 		;
-	if (cmd[ncmd] != NULL) {
-		args = cmd + ncmd + 1;
-		for (i = 0; args[i] != NULL; i++)
-			if (strcmp(args[i], sep) == 0)
-				errx(EXIT_ERR, "%s may come once: records from one list only", sep);
-	}
 	if (ncmd == 0)
 		usage(EXIT_ERR);
-	if (args != NULL && argfile != NULL)
-		errx(EXIT_ERR, "-a: records from a file or from :::, not both");
-	if ((o.flags & CSP_FANOUT_PIPE) && args != NULL)
+	for (i = 0; i < nfiles && (nfiles > 1 || cmd[ncmd] != NULL || shuf); i++)
+		read_source(&src, strcmp(files[i], "-") == 0 ? STDIN_FILENO : -1, files[i], delim, 0);
+	for (i = ncmd; cmd[i] != NULL;) {
+		const char *s0 = cmd[i++];
+		int file = strncmp(s0, "::::", 4) == 0, link = s0[strlen(s0) - 1] == '+', k0 = i;
+
+		for (; cmd[i] != NULL && !is_sep(cmd[i], sep, sepplus); i++)
+			if (file)
+				read_source(&src, strcmp(cmd[i], "-") == 0 ? STDIN_FILENO : -1, cmd[i],
+				            delim, link && i == k0);
+		if (!file)
+			add_source(&src, cmd + k0, (size_t)(i - k0), link);
+	}
+	if (src.n == 0 && shuf)
+		read_source(&src, infd, "standard input", delim, 0);
+	if ((o.flags & CSP_FANOUT_PIPE) && src.n > 0)
 		errx(EXIT_ERR, "--pipe: the records come from the input, not from :::");
 	if ((o.flags & CSP_FANOUT_PIPE) && (o.flags & CSP_FANOUT_TAG))
 		errx(EXIT_ERR, "--tag: not with --pipe");
+	if (src.n > 1 && o.colsep != NULL)
+		errx(EXIT_ERR, "--colsep: with one input source only");
+	if (src.n > 0) {
+		args = src.n == 1 ? src.s[0].v : product(&src);
+		if (src.n == 1 && args != NULL)
+			args[src.s[0].n] = NULL;
+		if (src.n > 1)
+			o.per_job = src.n;
+		if (args == NULL && (args = calloc(1, sizeof(*args))) == NULL)
+			err(EXIT_ERR, "setting up");
+		if (shuf)
+			shuffle(args, src.n > 1 ? (size_t)src.n : 1);
+	}
+	argfile = nfiles == 1 && src.n == 0 ? files[0] : NULL;
 	/* The command alone, NULL-terminated: argv itself stays as it is (ps shows it). */
 	if ((o.argv = calloc((size_t)ncmd + 3, sizeof(char *))) == NULL)
 		err(EXIT_ERR, "setting up");
 	memcpy((char **)o.argv, cmd, (size_t)ncmd * sizeof(char *));
 	/* One word of shell syntax is a script, as in parallel; its values are quoted. */
-	if (ncmd == 1 && cmd[0][strcspn(cmd[0], SHELL_SYNTAX)] != '\0' &&
-	    shell_argv((char **)o.argv, cmd[0], !(o.flags & CSP_FANOUT_PIPE)) == -1)
+	if (ncmd == 1 && !quote && cmd[0][strcspn(cmd[0], SHELL_SYNTAX)] != '\0' &&
+	    shell_argv((char **)o.argv, cmd[0], !(o.flags & CSP_FANOUT_PIPE), o.recstr) == -1)
 		err(EXIT_ERR, "setting up");
 	o.args = args;
 	if (argfile != NULL && strcmp(argfile, "-") != 0)

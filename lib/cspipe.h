@@ -204,6 +204,14 @@ int csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *fai
 #define CSP_FANOUT_LINEBUF 4  /* whole lines as they come, jobs mixed */
 #define CSP_FANOUT_PIPE 8     /* records go to the jobs' stdin, in blocks */
 #define CSP_FANOUT_WINDOW 1024 /* -k: finished jobs that may wait for an earlier one */
+#define CSP_FANOUT_UNGROUP 16  /* -u: jobs write straight to our stdout and stderr */
+#define CSP_FANOUT_VERBOSE 32  /* -v: each job's output starts with its command line */
+#define CSP_FANOUT_DRYRUN 64   /* --dry-run: the command lines are the output; nothing runs */
+#define CSP_FANOUT_TRACE 128   /* -t: each command line to stderr as its job starts */
+#define CSP_FANOUT_SKIPEMPTY 256 /* -r: records of blanks only are skipped */
+#define CSP_FANOUT_CONTEXT 512 /* -X: a word with {} repeated for each argument */
+#define CSP_FANOUT_FILL 1024   /* -X, -m, --xargs: as many records a job as fit */
+#define CSP_FANOUT_SPREAD 2048 /* -X, -m: ...spread evenly over the job slots */
 enum { CSP_HALT_NEVER, CSP_HALT_SOON, CSP_HALT_NOW };
 enum { CSP_HALT_FAIL, CSP_HALT_SUCCESS, CSP_HALT_DONE };
 typedef struct csp_fanout_job {
@@ -238,6 +246,12 @@ typedef struct csp_fanout_opt {
 	csp_wr *err;              /* jobs' stderr, captured; NULL: ours, shared */
 	void (*ended)(const csp_fanout_job *job, void *arg);
 	void *arg;
+	int per_job;              /* records a job takes (-n, -N); 0 one; -1 one, none passed */
+	const char *colsep;       /* --colsep: a record's columns are its arguments; NULL none */
+	const char *recstr;       /* -I: this string instead of {}; NULL {} */
+	const char *tagstr;       /* --tagstring: the tag, replacement strings expanded */
+	int trim;                 /* --trim: 1 blanks off the left of each argument, 2 the right */
+	int64_t delay_ms;         /* --delay: at least this long between job starts */
 	long long total, failed, succeeded;  /* out: jobs run and how they ended */
 	int stopped;              /* out: some job was stopped by a signal of ours */
 	int halted;               /* out: a --halt condition was met */

@@ -26,6 +26,7 @@
 #define BAR_EVERY_MS 200
 #define SETTLE_TRIES 64            /* waitpid calls for a job whose pipes just closed */
 #define JOBS_MAX 32768             /* -j 0: no more than this, nor than fds allow */
+#define FILL_CHARS (128 * 1024)    /* -X, -m, --xargs: about this many bytes of arguments a job */
 
 enum { J_FREE, J_RUN, J_END, J_KILLED };
 
@@ -44,7 +45,11 @@ struct job {
 	int stopping;              /* SIGTERM sent: SIGKILL at killat, or when it exits */
 	int reaped;
 	int in;                    /* its stdin: a block (CSP_FANOUT_PIPE), or -1 */
-	struct buf rec;            /* the record, NUL-terminated */
+	struct buf rec;            /* the record (its arguments, a space between), NUL-terminated */
+	struct buf abuf;           /* its arguments, each NUL-terminated */
+	csp__arg *av;              /* ...and where each is */
+	int nav;
+	struct buf tag;            /* --tag: what each line starts with */
 	struct buf args;           /* the expanded arguments */
 	char **argv;
 	int64_t t0, deadline, killat;
@@ -82,6 +87,10 @@ struct fan {
 	int64_t t_start, bar_next;
 	long long total;           /* records in all, once known; -1 until then */
 	int halt_status;           /* the status of the job that made the run halt */
+	struct buf pend;           /* the next job's arguments, each NUL-terminated */
+	int npend, pend_args;      /* records and arguments in it */
+	long per;                  /* records a job */
+	int64_t next_start;        /* --delay: no job starts before */
 };
 
 static void
@@ -249,8 +258,7 @@ emit(struct fan *f, struct job *j, int k, int last)
 		for (p = b->p, end = b->p + cut; p < end; p = q) {
 			q = memchr(p, d, (size_t)(end - p));
 			q = q != NULL ? q + 1 : end;
-			if (csp_wr_put(w, j->pub.rec, j->pub.len, f->done) == -1 ||
-			    csp_wr_put(w, "\t", 1, f->done) == -1 ||
+			if (csp_wr_put(w, j->tag.p, j->tag.len, f->done) == -1 ||
 			    csp_wr_put(w, p, (size_t)(q - p), f->done) == -1)
 				return -1;
 		}
@@ -285,6 +293,9 @@ job_free(struct job *j)
 	free(j->out[0].p);
 	free(j->out[1].p);
 	free(j->rec.p);
+	free(j->abuf.p);
+	free(j->av);
+	free(j->tag.p);
 	free(j->args.p);
 	free(j->argv);
 	memset(j, 0, sizeof(*j));
@@ -330,40 +341,89 @@ job_get(struct fan *f)
 	return NULL;
 }
 
+/* Append tmpl expanded for r as one more word of j's command; its offset in *off. */
+static int
+add_word(struct job *j, const char *tmpl, const csp__repl *r, size_t *off)
+{
+	size_t n = csp__replace(NULL, 0, tmpl, r);
+
+	if (buf_reserve(&j->args, n + 1) == -1)
+		return -1;
+	*off = j->args.len;
+	csp__replace(j->args.p + *off, n + 1, tmpl, r);
+	j->args.len += n + 1;
+	return 0;
+}
+
 /*
- * The command for this record: replacement strings expanded, or the record
- * appended. In a shell's script (csp__script_word) each value is quoted,
- * so that the shell reads it as data, never as code.
+ * The command for this job: replacement strings expanded, or the arguments
+ * appended. In a shell's script (csp__script_word) each value is quoted, so
+ * that the shell reads it as data, never as code. Outside one, a word that
+ * is just {} gives one word per argument, and with CSP_FANOUT_CONTEXT a
+ * word holding {} is repeated for each.
  */
 static int
 build_argv(struct fan *f, struct job *j)
 {
-	size_t off[f->cmdc + 1], n;
-	int i, c = 0;
-	csp__arg a = { j->rec.p, j->pub.len };
-	csp__repl r = { &a, 1, j->pub.seq, j->pub.slot, 0, NULL };
+	int i, k, c = 0, n = f->cmdc * (j->nav > 0 ? j->nav : 1) + j->nav + 1;
+	size_t off[n];
+	char *w[n];                /* a word of ours, or NULL: args + off[] */
+	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr };
+	const char *all = f->o->recstr != NULL ? f->o->recstr : "{}";
 
 	j->args.len = 0;
-	if (j->argv == NULL && (j->argv = calloc((size_t)f->cmdc + 2, sizeof(char *))) == NULL)
+	free(j->argv);
+	if ((j->argv = calloc((size_t)n + 1, sizeof(char *))) == NULL)
 		return -1;
 	for (i = 0; i < f->cmdc; i++) {
-		if (!f->hasrep[i])
+		if (!f->hasrep[i]) {
+			w[c++] = f->cmd[i];
 			continue;
+		}
 		r.quote = i == f->script;
-		n = csp__replace(NULL, 0, f->cmd[i], &r);
-		if (buf_reserve(&j->args, n + 1) == -1)
+		if (!r.quote && (strcmp(f->cmd[i], all) == 0 || (f->o->flags & CSP_FANOUT_CONTEXT))) {
+			for (k = 0; k < j->nav; k++) {
+				csp__repl one = r;
+
+				one.args = &j->av[k];
+				one.nargs = 1;
+				w[c] = NULL;
+				if (add_word(j, f->cmd[i], &one, &off[c++]) == -1)
+					return -1;
+			}
+			if (j->nav > 0 || strcmp(f->cmd[i], all) == 0)
+				continue;
+		}
+		w[c] = NULL;
+		if (add_word(j, f->cmd[i], &r, &off[c++]) == -1)
 			return -1;
-		off[i] = j->args.len;
-		csp__replace(j->args.p + off[i], n + 1, f->cmd[i], &r);
-		j->args.len += n + 1;
 	}
-	for (i = 0; i < f->cmdc; i++)
-		j->argv[c++] = f->hasrep[i] ? j->args.p + off[i] : f->cmd[i];
-	if (f->append)
-		j->argv[c++] = j->rec.p;
+	for (k = 0; f->append && k < j->nav; k++)
+		w[c++] = j->abuf.p + (j->av[k].p - j->abuf.p);
+	for (i = 0; i < c; i++)
+		j->argv[i] = w[i] != NULL ? w[i] : j->args.p + off[i];
 	j->argv[c] = NULL;
 	j->pub.argv = j->argv;
 	return 0;
+}
+
+/* The command line as a shell would take it: the script, or each word quoted. */
+static int
+cmdline(struct fan *f, struct job *j, struct buf *b)
+{
+	size_t n;
+	int i;
+
+	if (f->script >= 0 && f->script == 2 && strcmp(j->argv[0], "/bin/sh") == 0)
+		return buf_add(b, j->argv[2], strlen(j->argv[2])) == -1 ? -1 : buf_add(b, "\n", 1);
+	for (i = 0; j->argv[i] != NULL; i++) {
+		n = csp__quote(NULL, 0, j->argv[i], strlen(j->argv[i]));
+		if ((i > 0 && buf_add(b, " ", 1) == -1) || buf_reserve(b, n + 1) == -1)
+			return -1;
+		csp__quote(b->p + b->len, n + 1, j->argv[i], strlen(j->argv[i]));
+		b->len += n;
+	}
+	return buf_add(b, "\n", 1);
 }
 
 /* A slot's pollfd: a new fd has no events yet, whatever the last poll said of the old one. */
@@ -378,7 +438,7 @@ watch(struct fan *f, int slot, int k, int fd)
 static int
 job_run(struct fan *f, struct job *j)
 {
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, fds[3], k;
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, fds[3], k, flags;
 	csp_proc p;
 	struct timeval tv;
 
@@ -390,11 +450,31 @@ job_run(struct fan *f, struct job *j)
 	j->pub.tries++;
 	if (build_argv(f, j) == -1)
 		return -1;
-	if (csp__pipe(out, 0) == -1 || (f->err != NULL && csp__pipe(err, 0) == -1))
+	flags = f->o->flags;
+	if ((flags & (CSP_FANOUT_VERBOSE | CSP_FANOUT_DRYRUN)) && cmdline(f, j, &j->out[0]) == -1)
+		return -1;
+	if (flags & CSP_FANOUT_TRACE) {
+		struct buf t = { NULL, 0, 0 };
+		int r = cmdline(f, j, &t);
+
+		r = r == -1 ? -1 : f->err != NULL ? csp_wr_put(f->err, t.p, t.len, NULL)
+		                                  : (int)write(STDERR_FILENO, t.p, t.len);
+		free(t.p);
+		if (r == -1)
+			return -1;
+	}
+	if (flags & CSP_FANOUT_UNGROUP) {
+		/* Straight out: what is ours goes first. */
+		if (emit(f, j, 0, 1) == -1 || csp_wr_flush(f->out, f->done) == -1 ||
+		    (f->err != NULL && csp_wr_flush(f->err, f->done) == -1))
+			return -1;
+	} else if (!(flags & CSP_FANOUT_DRYRUN) &&
+	           (csp__pipe(out, 0) == -1 || (f->err != NULL && csp__pipe(err, 0) == -1))) {
 		goto fail;
+	}
 	fds[0] = j->in != -1 ? j->in : f->devnull;
-	fds[1] = out[1];
-	fds[2] = err[1];
+	fds[1] = flags & CSP_FANOUT_UNGROUP ? f->out->fd : out[1];
+	fds[2] = flags & CSP_FANOUT_UNGROUP ? (f->err != NULL ? f->err->fd : STDERR_FILENO) : err[1];
 	if (j->in != -1)
 		lseek(j->in, 0, SEEK_SET);
 	gettimeofday(&tv, NULL);
@@ -406,7 +486,11 @@ job_run(struct fan *f, struct job *j)
 	j->pub.sig = j->pub.err = j->pub.timedout = 0;
 	j->pub.received = 0;
 	p.pid = 0;
-	if (csp_vspawn(&p, f->path, j->argv, fds, CSP_SPAWN_PGROUP) == -1) {
+	if (flags & CSP_FANOUT_DRYRUN) {
+		j->pub.status = 0;  /* not run: ended at once, as it succeeded */
+		j->reaped = 1;
+		j->pid = -1;
+	} else if (csp_vspawn(&p, f->path, j->argv, fds, CSP_SPAWN_PGROUP) == -1) {
 		if (p.pid != -1)
 			goto fail;  /* no child at all: a system failure */
 		/* The exec failed: the job ran and ended at once, 127 or 126 (csp_exec_status). */
@@ -443,7 +527,113 @@ fail:
 	return -1;
 }
 
-/* A new job for this record (or block). */
+/* Is p[0..len) blanks only (-r)? */
+static int
+blank(const char *p, size_t len)
+{
+	while (len > 0 && strchr(" \t\n\r\v\f", p[len - 1]) != NULL && p[len - 1] != '\0')
+		len--;
+	return len == 0;
+}
+
+/* One argument of the next job, trimmed as --trim says. */
+static int
+pend_add(struct fan *f, const char *p, size_t len)
+{
+	while ((f->o->trim & 1) && len > 0 && (*p == ' ' || *p == '\t'))
+		p++, len--;
+	while ((f->o->trim & 2) && len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	f->pend_args++;
+	return buf_add(&f->pend, p, len) == -1 || buf_add(&f->pend, "", 1) == -1 ? -1 : 0;
+}
+
+/* A record into the next job: itself, or its columns (--colsep). */
+static int
+pend_record(struct fan *f, const char *rec, size_t len)
+{
+	const char *sep = f->o->colsep, *end = rec + len, *q;
+	size_t n = sep != NULL ? strlen(sep) : 0;
+
+	f->npend++;
+	if (n == 0)
+		return pend_add(f, rec, len);
+	for (;;) {
+		q = memmem(rec, (size_t)(end - rec), sep, n);
+		if (pend_add(f, rec, q != NULL ? (size_t)(q - rec) : (size_t)(end - rec)) == -1)
+			return -1;
+		if (q == NULL)
+			return 0;
+		rec = q + n;
+	}
+}
+
+/* The next job's records into f->pend: 1 there, 0 wait for input, -1 none will come, -2 error. */
+static int
+gather(struct fan *f)
+{
+	const char *rec;
+	size_t len;
+	int r;
+
+	while (f->npend < f->per &&
+	       !((f->o->flags & CSP_FANOUT_FILL) && f->pend.len >= FILL_CHARS)) {
+		if ((r = next_record(f, &rec, &len)) == 0)
+			return 0;
+		if (r == -1)
+			return f->npend > 0 ? 1 : -1;
+		if ((f->o->flags & CSP_FANOUT_SKIPEMPTY) && blank(rec, len))
+			continue;
+		if (pend_record(f, rec, len) == -1)
+			return -2;
+	}
+	return 1;
+}
+
+/* Job j takes the arguments gathered: where each is, and all of them, a space between. */
+static int
+take_args(struct fan *f, struct job *j)
+{
+	const char *p;
+	int k, n = f->pend_args;
+
+	j->abuf = f->pend;
+	memset(&f->pend, 0, sizeof(f->pend));
+	f->npend = f->pend_args = 0;
+	if ((j->av = calloc((size_t)n + 1, sizeof(*j->av))) == NULL)
+		return -1;
+	for (k = 0, p = j->abuf.p; k < n; k++) {
+		j->av[k].p = p;
+		j->av[k].len = strlen(p);
+		if ((k > 0 && buf_add(&j->rec, " ", 1) == -1) || buf_add(&j->rec, p, j->av[k].len) == -1)
+			return -1;
+		p += j->av[k].len + 1;
+	}
+	j->nav = f->o->per_job < 0 ? 0 : n;  /* -N0: the record runs a job, as no argument */
+	if (buf_add(&j->rec, "", 1) == -1)
+		return -1;
+	j->pub.len = j->rec.len - 1;
+	return 0;
+}
+
+/* --tag: the tag, then a tab; --tagstring's expanded. */
+static int
+make_tag(struct fan *f, struct job *j)
+{
+	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr };
+	size_t n;
+
+	if (f->o->tagstr == NULL)
+		return buf_add(&j->tag, j->rec.p, j->pub.len) == -1 ? -1 : buf_add(&j->tag, "\t", 1);
+	n = csp__replace(NULL, 0, f->o->tagstr, &r);
+	if (buf_reserve(&j->tag, n + 1) == -1)
+		return -1;
+	csp__replace(j->tag.p, n + 1, f->o->tagstr, &r);
+	j->tag.len = n;
+	return buf_add(&j->tag, "\t", 1);
+}
+
+/* A new job for the records gathered (or for this block). */
 static int
 job_start(struct fan *f, const char *rec, size_t len)
 {
@@ -452,29 +642,34 @@ job_start(struct fan *f, const char *rec, size_t len)
 	size_t off;
 
 	job_free(j);
-	if (buf_add(&j->rec, f->pipe ? "" : rec, f->pipe ? 1 : len) == -1 ||
-	    (!f->pipe && buf_add(&j->rec, "", 1) == -1))
-		return -1;
 	j->pub.seq = ++f->next_seq;
-	j->pub.rec = j->rec.p;
-	j->pub.len = f->pipe ? 0 : len;
 	if (f->pipe) {
+		if (buf_add(&j->rec, "", 1) == -1)
+			goto fail;
 		/* Its block as a file of its own: the job reads it at its own pace. */
 		if ((j->in = memfd_create("csp-fanout-block", MFD_CLOEXEC)) == -1)
-			return -1;
+			goto fail;
 		for (off = 0; off < len; off += (size_t)w)
 			if ((w = write(j->in, rec + off, len - off)) == -1)
-				return -1;
+				goto fail;
 		j->pub.sent = (long long)len;
+	} else if (take_args(f, j) == -1) {
+		goto fail;
 	}
+	j->pub.rec = j->rec.p;
+	if ((f->o->flags & CSP_FANOUT_TAG) && !f->pipe && make_tag(f, j) == -1)
+		goto fail;
 	if (f->keep)
 		f->order[j->pub.seq % f->cap] = j;
-	if (job_run(f, j) == -1) {
-		f->next_seq--;
-		job_free(j);
-		return -1;
-	}
+	if (f->o->delay_ms > 0)
+		f->next_start = csp_after(f->o->delay_ms);
+	if (job_run(f, j) == -1)
+		goto fail;
 	return 0;
+fail:
+	f->next_seq--;
+	job_free(j);
+	return -1;
 }
 
 static void
@@ -777,6 +972,8 @@ can_start(struct fan *f)
 {
 	if (f->stop_new || f->eof || f->running >= f->jobs)
 		return 0;
+	if (f->o->delay_ms > 0 && csp_now() < f->next_start)
+		return 0;
 	/* -k: no more than the window of finished jobs waiting for an earlier one. */
 	return !f->keep || (size_t)(f->next_seq + 1 - f->next_print - f->running) < f->window;
 }
@@ -784,12 +981,14 @@ can_start(struct fan *f)
 static int
 start_jobs(struct fan *f)
 {
-	const char *rec;
-	size_t len;
+	const char *rec = NULL;
+	size_t len = 0;
 	int r;
 
 	while (can_start(f)) {
-		r = f->pipe ? next_block(f, &rec, &len) : next_record(f, &rec, &len);
+		r = f->pipe ? next_block(f, &rec, &len) : gather(f);
+		if (r == -2)
+			return -1;
 		if (r == 0)
 			return 0;
 		if (r == -1) {
@@ -828,7 +1027,7 @@ setup(struct fan *f)
 	f->append = !f->pipe;
 	f->script = csp__script_word(f->cmd);
 	for (s = 0; s < f->cmdc; s++)
-		if ((f->hasrep[s] = csp_replace_has(f->cmd[s])))
+		if ((f->hasrep[s] = csp__replace_has(f->cmd[s], o->recstr)))
 			f->append = 0;
 	/* The command's file, looked up once, unless a record names it. */
 	f->path = !f->hasrep[0] && csp_lookpath(f->cmd[0], f->pathbuf, sizeof(f->pathbuf)) == 0
@@ -916,6 +1115,7 @@ teardown(struct fan *f)
 	free(f->pfd);
 	free(f->scratch);
 	free(f->hasrep);
+	free(f->pend.p);
 	errno = e;
 }
 
@@ -987,6 +1187,8 @@ run(struct fan *f)
 		if (f->running == 0 && (f->eof || f->stop_new))
 			return 0;
 		next = timeouts(f);
+		if (f->o->delay_ms > 0 && !f->eof && !f->stop_new)
+			next = csp__min_deadline(next, f->next_start);
 		if (f->o->bar_fd != -1)
 			next = csp__min_deadline(next, f->bar_next);
 		/* Input only when a job could start and no record is there. */
@@ -1075,13 +1277,20 @@ csp_fanout(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done)
 		for (f.nargs = 0; o->args[f.nargs] != NULL; f.nargs++)
 			;
 		f.total = f.nargs;
-	} else if (o->halt_pct > 0 && !f.pipe) {
+	} else if ((o->halt_pct > 0 || (o->flags & CSP_FANOUT_SPREAD)) && !f.pipe) {
 		if (read_all(&f) == -1)
 			goto out;
 		f.total = f.nargs;
 	}
 	if (setup(&f) == -1)
 		goto out;
+	/* Records a job: -n; or as many as fit, spread over the slots when their number is known. */
+	f.per = o->per_job > 0 ? o->per_job : 1;
+	if (o->flags & CSP_FANOUT_FILL)
+		f.per = (o->flags & CSP_FANOUT_SPREAD) && f.total > 0
+		            ? (long)((f.total + f.jobs - 1) / f.jobs) : LONG_MAX;
+	if (f.total > 0 && f.per > 1 && f.per != LONG_MAX)
+		f.total = (f.total + f.per - 1) / f.per;
 	ret = run(&f);
 	if (ret == 0 && f.keep)
 		ret = print_ready(&f);
