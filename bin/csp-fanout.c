@@ -177,7 +177,7 @@ read_source(struct sources *ss, int fd, const char *path, int delim, int link)
 /*
  * Every combination of the sources' values, as parallel makes them: the
  * last source varies fastest; a linked source goes along with the one
- * before, the shorter wrapping. Flattened: a job's values one after another.
+ * before, as far as the shorter goes. Flattened: a job's values one after another.
  */
 static char **
 product(const struct sources *ss)
@@ -188,9 +188,9 @@ product(const struct sources *ss)
 
 	for (k = 0; k < ss->n; k++) {
 		if (!ss->s[k].link)
-			len[ng++] = 0;
+			len[ng++] = ss->s[k].n;
 		g[k] = ng - 1;
-		if (ss->s[k].n > len[ng - 1])
+		if (ss->s[k].n < len[ng - 1])
 			len[ng - 1] = ss->s[k].n;
 		if (ss->s[k].n == 0)
 			total = 0;
