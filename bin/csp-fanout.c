@@ -304,7 +304,7 @@ main(int argc, char *argv[])
 {
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
-	       O_SHUF, O_NICE, O_XARGS, O_ENV };
+	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -347,6 +347,10 @@ main(int argc, char *argv[])
 		{ "shuf", no_argument, NULL, O_SHUF },
 		{ "nice", required_argument, NULL, O_NICE },
 		{ "env", required_argument, NULL, O_ENV },
+		{ "cat", no_argument, NULL, O_CAT },
+		{ "fifo", no_argument, NULL, O_CAT },
+		{ "round-robin", no_argument, NULL, O_RR },
+		{ "round", no_argument, NULL, O_RR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -459,6 +463,11 @@ main(int argc, char *argv[])
 			break;
 		case O_ENV:
 			break;  /* the jobs have our whole environment already */
+		case O_CAT:
+			o.flags |= CSP_FANOUT_CAT;
+			break;
+		case O_RR:
+			break;  /* --pipe without -k: long-lived workers take the blocks in turn already */
 		case 'j':
 		case 'P':
 			if (parse_jobs(optarg, &o.jobs) == -1)

@@ -212,6 +212,7 @@ int csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *fai
 #define CSP_FANOUT_CONTEXT 512 /* -X: a word with {} repeated for each argument */
 #define CSP_FANOUT_FILL 1024   /* -X, -m, --xargs: as many records a job as fit */
 #define CSP_FANOUT_SPREAD 2048 /* -X, -m: ...spread evenly over the job slots */
+#define CSP_FANOUT_CAT 4096    /* --pipe --cat: {} names a file holding the block */
 enum { CSP_HALT_NEVER, CSP_HALT_SOON, CSP_HALT_NOW };
 enum { CSP_HALT_FAIL, CSP_HALT_SUCCESS, CSP_HALT_DONE };
 typedef struct csp_fanout_job {

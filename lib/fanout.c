@@ -188,6 +188,21 @@ next_block(struct fan *f, const char **blk, size_t *len)
 
 	if (avail == 0)
 		return r->eof ? -1 : 0;
+	if (f->o->per_job > 0) {
+		/* -N: so many records a block, whatever their size. */
+		long k;
+
+		for (p = r->buf + r->head, k = 0; k < f->o->per_job; k++, p++)
+			if ((p = memchr(p, r->delim, (size_t)(r->buf + r->tail - p))) == NULL)
+				break;
+		if (p == NULL && !r->eof)
+			return 0;
+		*blk = r->buf + r->head;
+		*len = p != NULL ? (size_t)(p - *blk) : avail;
+		r->head += *len;
+		r->scan = r->head;
+		return 1;
+	}
 	if (avail < want && !r->eof)
 		return 0;
 	p = memrchr(r->buf + r->head, r->delim, avail < want ? avail : want);
@@ -653,6 +668,15 @@ job_start(struct fan *f, const char *rec, size_t len)
 			if ((w = write(j->in, rec + off, len - off)) == -1)
 				goto fail;
 		j->pub.sent = (long long)len;
+		/* --cat, --fifo: {} is a file with the block: its stdin, opened again. */
+		if ((f->o->flags & CSP_FANOUT_CAT) &&
+		    ((j->av = calloc(1, sizeof(*j->av))) == NULL || buf_add(&j->abuf, "/dev/stdin", 11) == -1))
+			goto fail;
+		if (f->o->flags & CSP_FANOUT_CAT) {
+			j->av[0].p = j->abuf.p;
+			j->av[0].len = 10;
+			j->nav = 1;
+		}
 	} else if (take_args(f, j) == -1) {
 		goto fail;
 	}
@@ -1024,7 +1048,7 @@ setup(struct fan *f)
 	f->cmd = o->argv;
 	if ((f->hasrep = calloc((size_t)f->cmdc, sizeof(int))) == NULL)
 		return -1;
-	f->append = !f->pipe;
+	f->append = !f->pipe || (o->flags & CSP_FANOUT_CAT);
 	f->script = csp__script_word(f->cmd);
 	for (s = 0; s < f->cmdc; s++)
 		if ((f->hasrep[s] = csp__replace_has(f->cmd[s], o->recstr)))
@@ -1250,7 +1274,7 @@ csp_fanout(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done)
 	struct fan f;
 	int ret = -1;
 
-	if ((o->flags & CSP_FANOUT_PIPE) && !(o->flags & CSP_FANOUT_KEEP))
+	if ((o->flags & CSP_FANOUT_PIPE) && !CSP__FANOUT_JOB_A_BLOCK(o))
 		return csp_fanout_pipe(in, out, o, done);
 	memset(&f, 0, sizeof(f));
 	f.o = o;

@@ -694,7 +694,7 @@ csp_fanout_pipe(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done
 	struct pipefan f;
 	int ret = -1, i;
 
-	if (o->flags & CSP_FANOUT_KEEP)
+	if (CSP__FANOUT_JOB_A_BLOCK(o))
 		return csp_fanout(in, out, o, done);
 	if (in == NULL || o->argv == NULL || o->argv[0] == NULL) {
 		errno = EINVAL;

@@ -49,6 +49,9 @@ size_t csp__replace(char *dst, size_t size, const char *tmpl, const csp__repl *r
 int csp__replace_has(const char *tmpl, const char *rec);
 int csp__script_word(char *const argv[]);
 size_t csp__quote(char *dst, size_t size, const char *s, size_t n);
+/* --pipe with one job a block (as parallel's), not long-lived workers: -k, -N, --cat */
+#define CSP__FANOUT_JOB_A_BLOCK(o) \
+	(((o)->flags & (CSP_FANOUT_KEEP | CSP_FANOUT_CAT)) || (o)->per_job > 0)
 int csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status);
 
 #endif

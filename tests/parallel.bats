@@ -168,3 +168,18 @@ setup() {
 	same --halt now,fail=50% -j1 'echo {}; exit {}' ::: 1 1 0 0
 	same --halt soon,fail=2 -j1 'echo {}; exit {}' ::: 1 0 1 0
 }
+
+@test "--pipe: blocks cut where parallel cuts them, -N records a block, --cat and --fifo" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	seq 10000 > "$BATS_TEST_TMPDIR/seq"
+	printf 'a\nb\nc' > "$BATS_TEST_TMPDIR/abc"
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe --block 1k wc -l
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe --block 10k -j1 wc -c
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe --block 1k cat
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe -N 300 wc -l
+	same -i "$BATS_TEST_TMPDIR/abc" --pipe -N2 'cat; echo .'
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe --cat -N 999 cat {}
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe --fifo -N 999 cat {}
+	same -i "$BATS_TEST_TMPDIR/abc" --pipe --round-robin -j1 cat
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe 'wc -l | tr 0-9 a-j'
+}
