@@ -23,7 +23,8 @@ usage(int status)
 	    "usage: csp-fanout [-0k] [-j jobs] [-a file] [--tag] [--line-buffer] [--bar]\n"
 	    "                  [--halt when,why=n[%%]] [--timeout duration] [--retries n]\n"
 	    "                  [--joblog file] [--grace duration] [--arg-sep sep] [--done fd|fifo]\n"
-	    "                  [--] command [arg ...] [::: record ...]\n"
+	    "                  [parallel options: -d -C -n -N -X -m -I -v -t -r -q -u ...]\n"
+	    "                  [--] command [arg ...] [:::[+] record ... | ::::[+] file ...] ...\n"
 	    "       csp-fanout --pipe [-0k] [-j jobs] [--block size] [options] [--] command [arg ...]\n");
 	exit(status);
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC1083 # {1}, {2/} and the like are replacement strings, literal
 # GNU parallel's command lines, unchanged, on csp-fanout: each runs through both
 # (-k on both) and their standard output and exit status must be the same, byte
 # for byte. Skips, visibly, where parallel is not installed.
