@@ -87,6 +87,73 @@ open_argfile(const char *path)
 	return fd;
 }
 
+/* Every {name...} in the command and the tag string as {pos...} (--header). */
+static void
+name_column(csp_fanout_opt *o, const char *name, int pos)
+{
+	static char **kept;       /* to the end, as argv is */
+	static size_t nkept;
+	char **w, *p, *q, *t, num[16];
+	size_t n = strlen(name), k;
+	int i;
+
+	k = (size_t)snprintf(num, sizeof(num), "%d", pos);
+	for (i = 0; i == 0 || o->argv[i - 1] != NULL; i++) {
+		w = o->argv[i] != NULL ? (char **)&o->argv[i] : (char **)&o->tagstr;
+		if (*w == NULL)
+			continue;
+		for (p = *w; (p = strchr(p, '{')) != NULL; p++) {
+			q = p + 1 + n;
+			if (strncmp(p + 1, name, n) != 0 || (*q != '}' && *q != '.' && *q != '/'))
+				continue;
+			if ((kept = reallocarray(kept, nkept + 1, sizeof(*kept))) == NULL ||
+			    asprintf(&t, "%.*s{%s%s", (int)(p - *w), *w, num, q) == -1)
+				err(EXIT_ERR, "setting up");
+			p = t + (p - *w) + k;
+			*w = kept[nkept++] = t;
+		}
+	}
+}
+
+/* --header : with --colsep: the first record's columns name them. */
+static void
+name_columns(csp_fanout_opt *o, const char *hdr)
+{
+	const char *p = hdr, *q;
+	size_t n = strlen(o->colsep);
+	char *name;
+	int pos = 1;
+
+	for (;; p = q + n, pos++) {
+		q = strstr(p, o->colsep);
+		if ((name = strndup(p, q != NULL ? (size_t)(q - p) : strlen(p))) == NULL)
+			err(EXIT_ERR, "setting up");
+		if (*name != '\0')
+			name_column(o, name, pos);
+		free(name);
+		if (q == NULL)
+			break;
+	}
+}
+
+/* --header : on a stream: its first record names the columns, and is no job. */
+static int
+read_header(csp_rd *in, csp_fanout_opt *o, const csp_done *done)
+{
+	char *rec, *h;
+	ssize_t n;
+
+	if ((n = csp_rd_next(in, &rec, done)) <= 0)
+		return (int)n;
+	if (rec[n - 1] == in->delim)
+		n--;
+	if ((h = strndup(rec, (size_t)n)) == NULL)
+		return -1;
+	name_columns(o, h);
+	free(h);
+	return 0;
+}
+
 /* ::: or :::+ (or --arg-sep's), :::: or ::::+: where an input source starts. */
 static int
 is_sep(const char *s, const char *sep, const char *sepplus)
@@ -305,7 +372,7 @@ main(int argc, char *argv[])
 {
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
-	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR };
+	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -351,6 +418,10 @@ main(int argc, char *argv[])
 		{ "cat", no_argument, NULL, O_CAT },
 		{ "fifo", no_argument, NULL, O_CAT },
 		{ "round-robin", no_argument, NULL, O_RR },
+		{ "eof", optional_argument, NULL, 'E' },
+		{ "header", required_argument, NULL, O_HEADER },
+		{ "eta", no_argument, NULL, O_BAR },
+		{ "progress", no_argument, NULL, O_BAR },
 		{ "round", no_argument, NULL, O_RR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -366,14 +437,15 @@ main(int argc, char *argv[])
 	unsigned long long size;
 	long long v;
 	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd, quote = 0, shuf = 0;
-	int nfiles = 0;
+	int nfiles = 0, header = 0;
+	const char *hdr[64] = { NULL };
 	const char *files[64];
 	static struct sources src;
 	csp_rd in;
 	csp_wr out, errw;
 
 	csp_fanout_init(&o, NULL);
-	while ((ch = getopt_long(argc, argv, "+0a:j:P:khVd:C:n:N:XmI:i::vtrqu", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+0a:j:P:khVd:C:n:N:XmI:i::vtrquE:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case '0':
 			delim = '\0';
@@ -467,6 +539,14 @@ main(int argc, char *argv[])
 		case O_CAT:
 			o.flags |= CSP_FANOUT_CAT;
 			break;
+		case 'E':
+			o.eofstr = optarg;
+			break;
+		case O_HEADER:
+			if (strcmp(optarg, ":") != 0)
+				errx(EXIT_ERR, "--header: only : (the first record names the columns): %s", optarg);
+			header = 1;
+			break;
 		case O_RR:
 			break;  /* --pipe without -k: long-lived workers take the blocks in turn already */
 		case 'j':
@@ -553,8 +633,19 @@ main(int argc, char *argv[])
 		if (!file)
 			add_source(&src, cmd + k0, (size_t)(i - k0), link);
 	}
-	if (src.n == 0 && shuf)
-		read_source(&src, infd, "standard input", delim, 0);
+	if (src.n == 0 && (shuf || (header && argfile != NULL)))
+		read_source(&src, nfiles == 1 ? -1 : infd, nfiles == 1 ? files[0] : "standard input",
+		            delim, 0);
+	/* --header :: each source's first value names it, {name} its value. */
+	for (i = 0; header && i < src.n; i++) {
+		hdr[i] = src.s[i].n > 0 ? src.s[i].v[0] : NULL;
+		if (src.s[i].n > 0) {
+			src.s[i].v++;
+			src.s[i].n--;
+		}
+	}
+	if (header && src.n == 0 && o.colsep == NULL)
+		errx(EXIT_ERR, "--header: with --colsep, or with ::: or :::: sources");
 	if ((o.flags & CSP_FANOUT_PIPE) && src.n > 0)
 		errx(EXIT_ERR, "--pipe: the records come from the input, not from :::");
 	if ((o.flags & CSP_FANOUT_PIPE) && (o.flags & CSP_FANOUT_TAG))
@@ -579,8 +670,14 @@ main(int argc, char *argv[])
 	memcpy((char **)o.argv, cmd, (size_t)ncmd * sizeof(char *));
 	/* One word of shell syntax is a script, as in parallel; its values are quoted. */
 	if (ncmd == 1 && !quote && cmd[0][strcspn(cmd[0], SHELL_SYNTAX)] != '\0' &&
-	    shell_argv((char **)o.argv, cmd[0], !(o.flags & CSP_FANOUT_PIPE), o.recstr) == -1)
+	    shell_argv((char **)o.argv, cmd[0],
+	               !(o.flags & CSP_FANOUT_PIPE) && !(header && strchr(cmd[0], '{') != NULL), o.recstr) == -1)
 		err(EXIT_ERR, "setting up");
+	for (i = 0; header && i < src.n; i++)
+		if (hdr[i] != NULL && src.n == 1 && o.colsep != NULL)
+			name_columns(&o, hdr[i]);
+		else if (hdr[i] != NULL)
+			name_column(&o, hdr[i], i + 1);
 	o.args = args;
 	if (argfile != NULL && strcmp(argfile, "-") != 0)
 		infd = open_argfile(argfile);
@@ -603,6 +700,8 @@ main(int argc, char *argv[])
 	    csp_wr_init(&errw, STDERR_FILENO) == -1)
 		err(EXIT_ERR, "setting up");
 	o.err = rep.err = &errw;
+	if (header && args == NULL && read_header(&in, &o, &done) == -1)
+		err(EXIT_ERR, "--header: reading the first record");
 	r = csp_fanout(args != NULL ? NULL : &in, &out, &o, &done);
 	e = errno;
 	/* Stopped jobs may have left escapers (setsid) behind: we inherited them. */

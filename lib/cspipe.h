@@ -253,6 +253,7 @@ typedef struct csp_fanout_opt {
 	const char *tagstr;       /* --tagstring: the tag, replacement strings expanded */
 	int trim;                 /* --trim: 1 blanks off the left of each argument, 2 the right */
 	int64_t delay_ms;         /* --delay: at least this long between job starts */
+	const char *eofstr;       /* -E: a record equal to it ends the input; NULL none */
 	long long total, failed, succeeded;  /* out: jobs run and how they ended */
 	int stopped;              /* out: some job was stopped by a signal of ours */
 	int halted;               /* out: a --halt condition was met */

@@ -91,6 +91,7 @@ struct fan {
 	int npend, pend_args;      /* records and arguments in it */
 	long per;                  /* records a job */
 	int64_t next_start;        /* --delay: no job starts before */
+	int eofstr_seen;           /* -E: the input ended at its record */
 };
 
 static void
@@ -121,6 +122,8 @@ buf_reserve(struct buf *b, size_t more)
 static int
 buf_add(struct buf *b, const char *p, size_t n)
 {
+	if (n == 0)
+		return 0;  /* b->p may still be NULL: memcpy must not see it */
 	if (buf_reserve(b, n) == -1)
 		return -1;
 	memcpy(b->p + b->len, p, n);
@@ -593,10 +596,16 @@ gather(struct fan *f)
 
 	while (f->npend < f->per &&
 	       !((f->o->flags & CSP_FANOUT_FILL) && f->pend.len >= FILL_CHARS)) {
-		if ((r = next_record(f, &rec, &len)) == 0)
+		r = f->eofstr_seen ? -1 : next_record(f, &rec, &len);
+		if (r == 0)
 			return 0;
 		if (r == -1)
 			return f->npend > 0 ? 1 : -1;
+		if (f->o->eofstr != NULL && len == strlen(f->o->eofstr) &&
+		    memcmp(rec, f->o->eofstr, len) == 0) {
+			f->eofstr_seen = 1;  /* what follows is not read */
+			continue;
+		}
 		if ((f->o->flags & CSP_FANOUT_SKIPEMPTY) && blank(rec, len))
 			continue;
 		if (pend_record(f, rec, len) == -1)

@@ -184,3 +184,17 @@ setup() {
 	same -i "$BATS_TEST_TMPDIR/abc" --pipe --round-robin -j1 cat
 	same -i "$BATS_TEST_TMPDIR/seq" --pipe 'wc -l | tr 0-9 a-j'
 }
+
+@test "--header : names the columns and the sources; -E ends the input at a record" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	printf 'n,v\na b,1\nc,2\n' > "$BATS_TEST_TMPDIR/h.csv"
+	same -i "$BATS_TEST_TMPDIR/h.csv" --header : --colsep , echo {v}-{n} {1}
+	same -i "$BATS_TEST_TMPDIR/h.csv" --header : --colsep , 'echo {v} {n.}'
+	same --header : --colsep , -a "$BATS_TEST_TMPDIR/h.csv" echo {n}
+	same --header : echo {x}-{y} ::: x a b ::: y 1 2
+	same --header : --tagstring '<{y}>' echo {x} ::: x a b ::: y 1
+	printf 'a\nb\nSTOP\nc\n' > "$BATS_TEST_TMPDIR/stop"
+	same -i "$BATS_TEST_TMPDIR/stop" -E STOP echo
+	same -E b echo ::: a b c
+	same -i "$BATS_TEST_TMPDIR/stop" --eta echo
+}
