@@ -196,6 +196,7 @@ struct source {
 struct sources {
 	struct source s[64];
 	int n;
+	char **all;               /* their combinations, kept to the end as argv is */
 };
 
 static void
@@ -248,7 +249,7 @@ read_source(struct sources *ss, int fd, const char *path, int delim, int link)
  * before, as far as the shorter goes. Flattened: a job's values one after another.
  */
 static char **
-product(const struct sources *ss)
+product(struct sources *ss)
 {
 	size_t idx[64] = { 0 }, len[64], total = 1, i, at = 0;
 	int g[64], ng = 0, k;
@@ -266,7 +267,7 @@ product(const struct sources *ss)
 	for (k = 0; k < ng && total > 0; k++)
 		if (__builtin_mul_overflow(total, len[k], &total) || total > (1 << 26))
 			errx(EXIT_ERR, "too many combinations of the input sources");
-	if ((list = calloc(total * (size_t)ss->n + 1, sizeof(*list))) == NULL)
+	if ((ss->all = list = calloc(total * (size_t)ss->n + 1, sizeof(*list))) == NULL)
 		err(EXIT_ERR, "setting up");
 	for (i = 0; i < total; i++) {
 		for (k = 0; k < ss->n; k++)
