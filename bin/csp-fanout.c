@@ -321,7 +321,60 @@ struct report {
 	char *seen[16];
 	int nseen;
 	csp_wr *err;              /* the jobs' stderr, flushed first: messages come after */
+	int *logged;              /* --resume: each Seq's Exitval in the job log, or -1000 */
+	long long nlogged;
+	int resume;               /* 1 --resume, 2 --resume-failed */
 };
+
+/* --resume: the job log's last Exitval of every Seq, before new lines are added. */
+static void
+read_joblog(struct report *r, const char *path)
+{
+	FILE *fp;
+	char *line = NULL, *tab;
+	size_t cap = 0;
+	long long seq, i;
+	int col, status;
+
+	if (*path == '+')
+		path++;
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return;
+		err(EXIT_ERR, "--joblog: %s", path);
+	}
+	while (getline(&line, &cap, fp) > 0) {
+		seq = strtoll(line, &tab, 10);
+		if (tab == line || *tab != '\t' || seq < 1 || seq > (1LL << 26))
+			continue;  /* the header, or not a job's line */
+		for (col = 2, status = 0; col < 7 && tab != NULL; col++)  /* on to Exitval's tab */
+			tab = strchr(tab + 1, '\t');
+		if (tab == NULL)
+			continue;
+		status = atoi(tab + 1);
+		if (seq >= r->nlogged) {
+			if ((r->logged = reallocarray(r->logged, (size_t)seq + 1, sizeof(int))) == NULL)
+				err(EXIT_ERR, "--joblog: %s", path);
+			for (i = r->nlogged; i <= seq; i++)
+				r->logged[i] = -1000;
+			r->nlogged = seq + 1;
+		}
+		r->logged[seq] = status;
+	}
+	free(line);
+	fclose(fp);
+}
+
+/* --resume skips what the log has; --resume-failed what it has as succeeded. */
+static int
+skip(long long seq, void *arg)
+{
+	const struct report *r = arg;
+
+	if (seq >= r->nlogged || r->logged[seq] == -1000)
+		return 0;
+	return r->resume == 1 || r->logged[seq] == 0;
+}
 
 /* The job's command as one line, for a message: its words with spaces between, cut short. */
 static const char *
@@ -373,7 +426,7 @@ main(int argc, char *argv[])
 {
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
-	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER };
+	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -421,6 +474,8 @@ main(int argc, char *argv[])
 		{ "round-robin", no_argument, NULL, O_RR },
 		{ "eof", optional_argument, NULL, 'E' },
 		{ "header", required_argument, NULL, O_HEADER },
+		{ "resume", no_argument, NULL, O_RESUME },
+		{ "resume-failed", no_argument, NULL, O_RESUME_FAILED },
 		{ "eta", no_argument, NULL, O_BAR },
 		{ "progress", no_argument, NULL, O_BAR },
 		{ "round", no_argument, NULL, O_RR },
@@ -431,14 +486,15 @@ main(int argc, char *argv[])
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	csp_fanout_opt o;
-	struct report rep = { { NULL }, 0, NULL };
+	struct report rep = { { NULL }, 0, NULL, NULL, 0, 0 };
 	struct rlimit rl;
 	const char *argfile = NULL, *sep = ":::";
 	char **cmd, **args = NULL, sepplus[64];
 	unsigned long long size;
 	long long v;
 	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd, quote = 0, shuf = 0;
-	int nfiles = 0, header = 0;
+	int nfiles = 0, header = 0, resume = 0;
+	const char *joblog = NULL;
 	const char *hdr[64] = { NULL };
 	const char *files[64];
 	static struct sources src;
@@ -580,8 +636,11 @@ main(int argc, char *argv[])
 				errx(EXIT_ERR, "--retries: not a count: %s", optarg);
 			break;
 		case O_JOBLOG:
-			if ((o.joblog_fd = csp_joblog_open(optarg)) == -1)
-				err(EXIT_ERR, "--joblog: %s", optarg);
+			joblog = optarg;  /* opened once --resume is known */
+			break;
+		case O_RESUME:
+		case O_RESUME_FAILED:
+			resume = ch == O_RESUME ? 1 : 2;
 			break;
 		case O_GRACE:
 			if (csp_parse_duration(optarg, &o.grace_ms) == -1)
@@ -691,6 +750,23 @@ main(int argc, char *argv[])
 	if (bar || (isatty(STDERR_FILENO) && !(o.flags & CSP_FANOUT_PIPE) &&
 	            (args != NULL || o.halt_pct > 0)))
 		o.bar_fd = STDERR_FILENO;
+	if (resume && joblog == NULL)
+		errx(EXIT_ERR, "--resume: needs --joblog");
+	if (resume) {
+		read_joblog(&rep, joblog);
+		rep.resume = resume;
+		o.skip = skip;
+	}
+	/* Resumed, the log goes on where it was. */
+	if (joblog != NULL) {
+		char *plus = NULL;
+
+		if (resume && *joblog != '+' && asprintf(&plus, "+%s", joblog) == -1)
+			err(EXIT_ERR, "setting up");
+		if ((o.joblog_fd = csp_joblog_open(plus != NULL ? plus : joblog)) == -1)
+			err(EXIT_ERR, "--joblog: %s", joblog);
+		free(plus);
+	}
 	o.ended = ended;
 	o.arg = &rep;
 

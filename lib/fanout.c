@@ -1011,6 +1011,25 @@ can_start(struct fan *f)
 	return !f->keep || (size_t)(f->next_seq + 1 - f->next_print - f->running) < f->window;
 }
 
+/* --resume: the next job is not run; with -k it takes its turn as one with no output. */
+static int
+skip_job(struct fan *f)
+{
+	struct job *j;
+
+	f->pend.len = 0;
+	f->npend = f->pend_args = 0;
+	f->next_seq++;
+	if (!f->keep)
+		return 0;
+	j = job_get(f);
+	job_free(j);
+	j->state = J_KILLED;
+	j->pub.seq = f->next_seq;
+	f->order[f->next_seq % f->cap] = j;
+	return print_ready(f);
+}
+
 static int
 start_jobs(struct fan *f)
 {
@@ -1030,6 +1049,11 @@ start_jobs(struct fan *f)
 			if (halt_check(f, NULL) && f->o->halt_when == CSP_HALT_NOW)
 				stop_all(f, J_KILLED);
 			return 0;
+		}
+		if (!f->pipe && f->o->skip != NULL && f->o->skip(f->next_seq + 1, f->o->arg)) {
+			if (skip_job(f) == -1)
+				return -1;
+			continue;
 		}
 		if (job_start(f, rec, len) == -1)
 			return -1;

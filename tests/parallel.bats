@@ -198,3 +198,20 @@ setup() {
 	same -E b echo ::: a b c
 	same -i "$BATS_TEST_TMPDIR/stop" --eta echo
 }
+
+@test "--joblog with --resume and --resume-failed: the same jobs run again, the same log" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	for run in ":0 1 0 2" "--resume:0 1 0 2 5 0" "--resume-failed:0 1 0 2 5 0 7"; do
+		# shellcheck disable=SC2086 # the option and the values are lists of words
+		parallel --will-cite -k --joblog "$d/Lp" ${run%%:*} 'echo {}; exit {}' ::: ${run#*:} \
+			> "$d/want" 2>/dev/null && ws=0 || ws=$?
+		# shellcheck disable=SC2086
+		leakfree sh -c 'out=$1; shift; csp-fanout -k "$@" > "$out"' sh "$d/ours" \
+			--joblog "$d/Lo" ${run%%:*} 'echo {}; exit {}' ::: ${run#*:}
+		echo "$run: parallel $ws, ours $status"
+		[ "$status" -eq "$ws" ]
+		cmp "$d/want" "$d/ours"
+		[ "$(cut -f 1,7,9 "$d/Lo" | sort)" = "$(cut -f 1,7,9 "$d/Lp" | sort)" ]
+	done
+}
