@@ -438,6 +438,13 @@ roundtrip_inputs() {
 	done
 }
 
+@test "--pipe -N without -k: one job a block of N records, every record once" {
+	leakfree sh -c 'seq 100000 | csp-fanout --pipe -j3 -N 1000 cat | sort -n | cksum'
+	assert_output "$(seq 100000 | cksum)"
+	leakfree sh -c 'seq 10 | csp-fanout --pipe -j2 -N3 wc -l | sort -n'
+	assert_output "$(printf '1\n3\n3\n3')"
+}
+
 @test "20000 echo jobs: the same multiset out, and with -k the same sequence" {
 	leakfree sh -c 'seq 20000 | csp-fanout -j4 echo | sort -n | cksum'
 	assert_output "$(seq 20000 | cksum)"
