@@ -87,6 +87,9 @@ NASTY=('$(touch "$D/dollar")' '`touch "$D/tick"`' 'a; touch "$D/semi"' "q'u\"o';
 	done
 	leakfree csp-fanout -k sh -c 'printf "<%s>" {} {.} {/}; echo' ::: "a b/c'd.e"
 	assert_output "<a b/c'd.e><a b/c'd><c'd.e>"
+	# no script: each record is one, on purpose
+	leakfree csp-fanout -k sh -c ::: 'echo "$((6 * 7))"' 'echo x; echo y'
+	assert_output "$(printf '42\nx\ny')"
 	run ls -A "$D"
 	assert_output ""
 }
