@@ -789,6 +789,7 @@ main(int argc, char *argv[])
 	csp_wr_free(&errw);
 	for (i = 0; i < rep.nseen; i++)
 		free(rep.seen[i]);
+	free(rep.logged);
 	free((char **)o.argv);
 	if (csp_signalled())
 		return CSP_EXIT_SIGNAL + csp_signalled();
