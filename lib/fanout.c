@@ -384,15 +384,18 @@ static int
 build_argv(struct fan *f, struct job *j)
 {
 	int i, k, c = 0, n = f->cmdc * (j->nav > 0 ? j->nav : 1) + j->nav + 1;
-	size_t off[n];
-	char *w[n];                /* a word of ours, or NULL: args + off[] */
+	size_t *off;               /* where each expanded word is in j->args */
+	char **w;                  /* a word of ours, or NULL: args + off[] */
 	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr };
 	const char *all = f->o->recstr != NULL ? f->o->recstr : "{}";
 
 	j->args.len = 0;
 	free(j->argv);
-	if ((j->argv = calloc((size_t)n + 1, sizeof(char *))) == NULL)
+	/* argv's room holds the offsets first (-X can make tens of thousands of words) */
+	if ((j->argv = calloc((size_t)n + 1, sizeof(char *) + sizeof(size_t))) == NULL)
 		return -1;
+	w = j->argv;
+	off = (size_t *)(j->argv + n + 1);
 	for (i = 0; i < f->cmdc; i++) {
 		if (!f->hasrep[i]) {
 			w[c++] = f->cmd[i];
@@ -419,7 +422,7 @@ build_argv(struct fan *f, struct job *j)
 	for (k = 0; f->append && k < j->nav; k++)
 		w[c++] = j->abuf.p + (j->av[k].p - j->abuf.p);
 	for (i = 0; i < c; i++)
-		j->argv[i] = w[i] != NULL ? w[i] : j->args.p + off[i];
+		j->argv[i] = w[i] != NULL ? w[i] : j->args.p + off[i];  /* w is argv: in place */
 	j->argv[c] = NULL;
 	j->pub.argv = j->argv;
 	return 0;

@@ -448,6 +448,16 @@ roundtrip_inputs() {
 	assert_output "$(printf '1\n3\n3\n3')"
 }
 
+@test "-X with 100000 records: every one once, in jobs of about 128 KiB of arguments" {
+	leakfree sh -c 'seq 100000 | csp-fanout -k -j1 -X echo x{}y > "$1"' sh "$BATS_TEST_TMPDIR/out"
+	assert_success
+	run sh -c 'tr " " "\n" < "$1" | sed "s/^x//; s/y\$//" | cksum' sh "$BATS_TEST_TMPDIR/out"
+	assert_output "$(seq 100000 | cksum)"
+	run wc -l < "$BATS_TEST_TMPDIR/out"
+	[ "$output" -ge 4 ]
+	[ "$output" -le 10 ]
+}
+
 @test "20000 echo jobs: the same multiset out, and with -k the same sequence" {
 	leakfree sh -c 'seq 20000 | csp-fanout -j4 echo | sort -n | cksum'
 	assert_output "$(seq 20000 | cksum)"
