@@ -322,8 +322,9 @@ struct report {
 	int nseen;
 	csp_wr *err;              /* the jobs' stderr, flushed first: messages come after */
 	int *logged;              /* --resume: each Seq's Exitval in the job log, or -1000 */
+	char **logcmd;            /* --retry-failed: each Seq's Command */
 	long long nlogged;
-	int resume;               /* 1 --resume, 2 --resume-failed */
+	int resume;               /* 1 --resume, 2 --resume-failed, 3 --retry-failed */
 };
 
 /* --resume: the job log's last Exitval of every Seq, before new lines are added. */
@@ -353,27 +354,64 @@ read_joblog(struct report *r, const char *path)
 			continue;
 		status = atoi(tab + 1);
 		if (seq >= r->nlogged) {
-			if ((r->logged = reallocarray(r->logged, (size_t)seq + 1, sizeof(int))) == NULL)
+			if ((r->logged = reallocarray(r->logged, (size_t)seq + 1, sizeof(int))) == NULL ||
+			    (r->logcmd = reallocarray(r->logcmd, (size_t)seq + 1, sizeof(char *))) == NULL)
 				err(EXIT_ERR, "--joblog: %s", path);
-			for (i = r->nlogged; i <= seq; i++)
+			for (i = r->nlogged; i <= seq; i++) {
 				r->logged[i] = -1000;
+				r->logcmd[i] = NULL;
+			}
 			r->nlogged = seq + 1;
 		}
 		r->logged[seq] = status;
+		/* Signal's tab, then Command's, to the end of the line */
+		if ((tab = strchr(tab + 1, '\t')) != NULL && (tab = strchr(tab + 1, '\t')) != NULL) {
+			tab[strcspn(tab, "\n")] = '\0';
+			free(r->logcmd[seq]);
+			if ((r->logcmd[seq] = strdup(tab + 1)) == NULL)
+				err(EXIT_ERR, "--joblog: %s", path);
+		}
 	}
 	free(line);
 	fclose(fp);
 }
 
-/* --resume skips what the log has; --resume-failed what it has as succeeded. */
+/* --resume skips what the log has; --resume-failed what it has as succeeded; --retry-failed both. */
 static int
 skip(long long seq, void *arg)
 {
 	const struct report *r = arg;
 
 	if (seq >= r->nlogged || r->logged[seq] == -1000)
-		return 0;
+		return r->resume == 3;
 	return r->resume == 1 || r->logged[seq] == 0;
+}
+
+static void
+free_joblog(struct report *r)
+{
+	long long i;
+
+	for (i = 0; i < r->nlogged; i++)
+		free(r->logcmd[i]);
+	free(r->logcmd);
+	free(r->logged);
+}
+
+/* --retry-failed: the log's commands, each in its Seq's place, run by sh. */
+static char **
+retry_args(struct report *r, const char *joblog)
+{
+	static char empty[] = "";
+	char **args;
+	long long i;
+
+	read_joblog(r, joblog);
+	if ((args = calloc((size_t)(r->nlogged > 0 ? r->nlogged : 1), sizeof(*args))) == NULL)
+		err(EXIT_ERR, "setting up");
+	for (i = 1; i < r->nlogged; i++)
+		args[i - 1] = r->logcmd[i] != NULL ? r->logcmd[i] : empty;
+	return args;
 }
 
 /* The job's command as one line, for a message: its words with spaces between, cut short. */
@@ -426,7 +464,8 @@ main(int argc, char *argv[])
 {
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
-	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED };
+	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED,
+	       O_RETRY_FAILED };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -476,6 +515,7 @@ main(int argc, char *argv[])
 		{ "header", required_argument, NULL, O_HEADER },
 		{ "resume", no_argument, NULL, O_RESUME },
 		{ "resume-failed", no_argument, NULL, O_RESUME_FAILED },
+		{ "retry-failed", no_argument, NULL, O_RETRY_FAILED },
 		{ "eta", no_argument, NULL, O_BAR },
 		{ "progress", no_argument, NULL, O_BAR },
 		{ "round", no_argument, NULL, O_RR },
@@ -486,10 +526,10 @@ main(int argc, char *argv[])
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	csp_fanout_opt o;
-	struct report rep = { { NULL }, 0, NULL, NULL, 0, 0 };
+	struct report rep = { { NULL }, 0, NULL, NULL, NULL, 0, 0 };
 	struct rlimit rl;
 	const char *argfile = NULL, *sep = ":::";
-	char **cmd, **args = NULL, sepplus[64];
+	char **cmd, **args = NULL, sepplus[64], **retry = NULL;
 	unsigned long long size;
 	long long v;
 	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd, quote = 0, shuf = 0;
@@ -640,7 +680,8 @@ main(int argc, char *argv[])
 			break;
 		case O_RESUME:
 		case O_RESUME_FAILED:
-			resume = ch == O_RESUME ? 1 : 2;
+		case O_RETRY_FAILED:
+			resume = ch == O_RESUME ? 1 : ch == O_RESUME_FAILED ? 2 : 3;
 			break;
 		case O_GRACE:
 			if (csp_parse_duration(optarg, &o.grace_ms) == -1)
@@ -676,6 +717,15 @@ main(int argc, char *argv[])
 	/* COMMAND [ARG...] [::: RECORD... | :::+ RECORD... | :::: FILE... | ::::+ FILE...]... */
 	snprintf(sepplus, sizeof(sepplus), "%s+", sep);
 	cmd = argv + optind;
+	if (resume == 3) {
+		/* The command line is the log's: what is given here is ignored, as by parallel. */
+		static char *sh[] = { "/bin/sh", "-c", NULL };
+
+		if (joblog == NULL)
+			errx(EXIT_ERR, "--retry-failed: needs --joblog");
+		cmd = sh;
+		args = retry = retry_args(&rep, joblog);
+	}
 	for (ncmd = 0; cmd[ncmd] != NULL && !is_sep(cmd[ncmd], sep, sepplus); ncmd++)
 		;
 	if (ncmd == 0)
@@ -753,7 +803,8 @@ main(int argc, char *argv[])
 	if (resume && joblog == NULL)
 		errx(EXIT_ERR, "--resume: needs --joblog");
 	if (resume) {
-		read_joblog(&rep, joblog);
+		if (resume != 3)
+			read_joblog(&rep, joblog);
 		rep.resume = resume;
 		o.skip = skip;
 	}
@@ -789,7 +840,8 @@ main(int argc, char *argv[])
 	csp_wr_free(&errw);
 	for (i = 0; i < rep.nseen; i++)
 		free(rep.seen[i]);
-	free(rep.logged);
+	free_joblog(&rep);
+	free(retry);
 	free((char **)o.argv);
 	if (csp_signalled())
 		return CSP_EXIT_SIGNAL + csp_signalled();

@@ -199,10 +199,11 @@ setup() {
 	same -i "$BATS_TEST_TMPDIR/stop" --eta echo
 }
 
-@test "--joblog with --resume and --resume-failed: the same jobs run again, the same log" {
+@test "--joblog with --resume, --resume-failed, --retry-failed: the same jobs run again, the same log" {
 	command -v parallel >/dev/null || skip "GNU parallel not installed"
 	d=$BATS_TEST_TMPDIR
-	for run in ":0 1 0 2" "--resume:0 1 0 2 5 0" "--resume-failed:0 1 0 2 5 0 7"; do
+	for run in ":0 1 0 2" "--resume:0 1 0 2 5 0" "--resume-failed:0 1 0 2 5 0 7" \
+		"--retry-failed:ignored" "--resume-failed:0 1 0 9"; do
 		# shellcheck disable=SC2086 # the option and the values are lists of words
 		parallel --will-cite -k --joblog "$d/Lp" ${run%%:*} 'echo {}; exit {}' ::: ${run#*:} \
 			> "$d/want" 2>/dev/null && ws=0 || ws=$?
