@@ -465,7 +465,7 @@ main(int argc, char *argv[])
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
 	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED,
-	       O_RETRY_FAILED };
+	       O_RETRY_FAILED, O_RESULTS };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -516,6 +516,8 @@ main(int argc, char *argv[])
 		{ "resume", no_argument, NULL, O_RESUME },
 		{ "resume-failed", no_argument, NULL, O_RESUME_FAILED },
 		{ "retry-failed", no_argument, NULL, O_RETRY_FAILED },
+		{ "results", required_argument, NULL, O_RESULTS },
+		{ "res", required_argument, NULL, O_RESULTS },
 		{ "eta", no_argument, NULL, O_BAR },
 		{ "progress", no_argument, NULL, O_BAR },
 		{ "round", no_argument, NULL, O_RR },
@@ -638,6 +640,11 @@ main(int argc, char *argv[])
 			break;
 		case 'E':
 			o.eofstr = optarg;
+			break;
+		case O_RESULTS:
+			if (*optarg == '\0')
+				errx(EXIT_ERR, "--results: empty");
+			o.results = optarg;
 			break;
 		case O_HEADER:
 			if (strcmp(optarg, ":") != 0)

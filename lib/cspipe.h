@@ -255,6 +255,7 @@ typedef struct csp_fanout_opt {
 	int64_t delay_ms;         /* --delay: at least this long between job starts */
 	const char *eofstr;       /* -E: a record equal to it ends the input; NULL none */
 	int (*skip)(long long seq, void *arg);  /* --resume: 1 if job seq is not to run */
+	const char *results;      /* --results: outputs in files under it, none to out */
 	long long total, failed, succeeded;  /* out: jobs run and how they ended */
 	int stopped;              /* out: some job was stopped by a signal of ours */
 	int halted;               /* out: a --halt condition was met */

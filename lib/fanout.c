@@ -11,11 +11,13 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -286,6 +288,82 @@ emit(struct fan *f, struct job *j, int k, int last)
 	return 0;
 }
 
+/* Write n bytes of p to the file dir/name, created or truncated. */
+static int
+write_file(const char *dir, const char *name, const char *p, size_t n)
+{
+	char path[PATH_MAX];
+	ssize_t w;
+	int fd, e;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) == -1)
+		return -1;
+	for (; n > 0; p += w, n -= (size_t)w)
+		if ((w = write(fd, p, n)) == -1 && errno != EINTR)
+			break;
+		else if (w == -1)
+			w = 0;
+	e = errno;
+	close(fd);
+	errno = e;
+	return n == 0 ? 0 : -1;
+}
+
+/*
+ * --results DIR: the job's output in files, parallel's layout:
+ * DIR/1/VALUE1/2/VALUE2.../{seq,stdout,stderr}, a / in a value written \_
+ * and a \ as \\ (and . or .. as \. and \.., which parallel leaves as they are).
+ */
+static int
+results(struct fan *f, struct job *j)
+{
+	struct buf p = { NULL, 0, 0 };
+	char num[32];
+	size_t i;
+	int k, n, r = -1;
+
+	if (buf_add(&p, f->o->results, strlen(f->o->results) + 1) == -1)
+		return -1;
+	mkdir(p.p, 0777);
+	p.len--;
+	for (k = 0; k < j->nav; k++) {
+		n = snprintf(num, sizeof(num), "/%d/", k + 1);
+		if (buf_add(&p, num, (size_t)n - 1) == -1 || buf_add(&p, "", 1) == -1)
+			goto out;
+		mkdir(p.p, 0777);
+		p.p[--p.len] = '/';
+		p.len++;
+		if ((strcmp(j->av[k].p, ".") == 0 || strcmp(j->av[k].p, "..") == 0) &&
+		    buf_add(&p, "\\", 1) == -1)
+			goto out;
+		for (i = 0; i < j->av[k].len; i++)
+			if (buf_add(&p, j->av[k].p[i] == '/' ? "\\_" : j->av[k].p[i] == '\\' ? "\\\\" :
+			            &j->av[k].p[i], j->av[k].p[i] == '/' || j->av[k].p[i] == '\\' ? 2 : 1) == -1)
+				goto out;
+		if (buf_add(&p, "", 1) == -1)
+			goto out;
+		mkdir(p.p, 0777);
+		p.len--;
+	}
+	if (buf_add(&p, "", 1) == -1)
+		goto out;
+	mkdir(p.p, 0777);
+	n = snprintf(num, sizeof(num), "%lld", j->pub.seq);  /* no newline, as parallel's */
+	if (write_file(p.p, "seq", num, (size_t)n) == -1 ||
+	    write_file(p.p, "stdout", j->out[0].p, j->out[0].len) == -1 ||
+	    write_file(p.p, "stderr", j->out[1].p, j->out[1].len) == -1)
+		goto out;
+	j->out[0].len = j->out[1].len = 0;
+	r = 0;
+out:
+	free(p.p);
+	return r;
+}
+
 /*
  * A job's whole output: stdout, then stderr. Where both reach the same
  * place (a terminal), the job's messages follow its output, as with
@@ -294,6 +372,8 @@ emit(struct fan *f, struct job *j, int k, int last)
 static int
 emit_all(struct fan *f, struct job *j)
 {
+	if (f->o->results != NULL)
+		return results(f, j);
 	if (emit(f, j, 0, 1) == -1)
 		return -1;
 	if (f->err == NULL || j->out[1].len == 0)
@@ -329,7 +409,7 @@ print_ready(struct fan *f)
 	while (f->next_print <= f->next_seq) {
 		j = f->order[f->next_print % f->cap];
 		if (j->state == J_RUN) {
-			if (!j->stream && f->o->retries == 1) {
+			if (!j->stream && f->o->retries == 1 && f->o->results == NULL) {
 				j->stream = 1;
 				if (emit(f, j, 0, 0) == -1 || (f->err != NULL && emit(f, j, 1, 0) == -1))
 					return -1;
@@ -813,7 +893,8 @@ collect(struct fan *f, struct job *j, int k)
 	if (buf_add(&j->out[k], f->scratch, (size_t)n) == -1)
 		return -1;
 	/* Whole lines as they come: with --line-buffer, or when -k has come to this job. */
-	if (j->stream || (!f->keep && (f->o->flags & CSP_FANOUT_LINEBUF)))
+	if (f->o->results == NULL &&
+	    (j->stream || (!f->keep && (f->o->flags & CSP_FANOUT_LINEBUF))))
 		return emit(f, j, k, 0);
 	return 0;
 }

@@ -458,6 +458,15 @@ roundtrip_inputs() {
 	[ "$output" -le 10 ]
 }
 
+@test "--results: values . and .. stay inside their place" {
+	leakfree csp-fanout --results "$BATS_TEST_TMPDIR/r" echo ::: . .. ''
+	assert_success
+	[ "$(cat "$BATS_TEST_TMPDIR/r/1/\./stdout")" = . ]
+	[ "$(cat "$BATS_TEST_TMPDIR/r/1/\../stdout")" = .. ]
+	[ ! -e "$BATS_TEST_TMPDIR/r/stdout" ]
+	[ ! -e "$BATS_TEST_TMPDIR/stdout" ]
+}
+
 @test "20000 echo jobs: the same multiset out, and with -k the same sequence" {
 	leakfree sh -c 'seq 20000 | csp-fanout -j4 echo | sort -n | cksum'
 	assert_output "$(seq 20000 | cksum)"

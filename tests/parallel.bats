@@ -216,3 +216,17 @@ setup() {
 		[ "$(cut -f 1,7,9 "$d/Lo" | sort)" = "$(cut -f 1,7,9 "$d/Lp" | sort)" ]
 	done
 }
+
+@test "--results DIR: parallel's tree of seq, stdout and stderr files, nothing on stdout" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	same --results "$d/p" 'echo {}; echo err {} >&2; exit {2}' ::: a 'b/c' 'x\y' "q'u o" ::: 0 3
+	rm -rf "$d/p"
+	parallel --will-cite -k --results "$d/p" 'printf {}; echo err {} >&2' ::: a 'b/c' 'x\y' "q'u o" ::: 1 2 \
+		>/dev/null 2>&1
+	leakfree csp-fanout -k --results "$d/o" 'printf {}; echo err {} >&2' ::: a 'b/c' 'x\y' "q'u o" ::: 1 2
+	assert_success
+	assert_output ""
+	diff -r "$d/p" "$d/o"
+	[ "$(find "$d/o" -name stdout | wc -l)" -eq 8 ]
+}
