@@ -1,4 +1,5 @@
 /* csp-fanout: run a command for every record, N at once; their outputs fanned back in. */
+#define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <bsd/stdlib.h>
 
 #include "cspipe.h"
 
@@ -30,6 +33,36 @@ static const csp_opt help_opts[] = {
 	{ 264, "grace", "duration", "between SIGTERM and SIGKILL when stopping jobs" },
 	{ 265, "pipe", NULL, "records go to the jobs' standard input, in blocks" },
 	{ 266, "block", "size", "--pipe: bytes a block, 1M by default (--block-size)" },
+	{ 'd', "delimiter", "delim", "records end in this character, not a newline" },
+	{ 'C', "colsep", "sep", "split each record into columns {1} {2} ... at sep" },
+	{ 'n', "max-args", "n", "up to n records to one job" },
+	{ 'N', "max-replace-args", "n", "exactly n records to one job, as {1}..{n}; --pipe: n a block" },
+	{ 'X', NULL, NULL, "as many records to a job as fit, context kept around {}" },
+	{ 'm', NULL, NULL, "as many records to a job as fit, one {} for all" },
+	{ 267, "xargs", NULL, "as many records to a job as fit, appended" },
+	{ 'I', NULL, "str", "str, not {}, stands for the record (-i: --replace[=str])" },
+	{ 'v', NULL, NULL, "print each job's command line before its output" },
+	{ 't', "verbose", NULL, "print each job's command line on standard error" },
+	{ 268, "dry-run", NULL, "print the jobs' command lines, run none" },
+	{ 'r', "no-run-if-empty", NULL, "an empty record runs no job" },
+	{ 269, "trim", "n|l|r|lr", "trim blanks from the records' ends" },
+	{ 'q', "quote", NULL, "quote the whole command line as data" },
+	{ 270, "tagstring", "str", "start each output line with str (replacements too)" },
+	{ 'u', "ungroup", NULL, "outputs as they come, not whole per job" },
+	{ 271, "delay", "duration", "wait this long between job starts" },
+	{ 272, "shuf", NULL, "run the jobs in random order" },
+	{ 273, "nice", "n", "run the jobs at this niceness" },
+	{ 274, "env", "var", "GNU parallel's; the environment is passed whole anyway" },
+	{ 275, "cat", NULL, "--pipe: each block in a file named {} (--fifo too)" },
+	{ 276, "round-robin", NULL, "--pipe: blocks dealt to -j long-lived jobs (--round)" },
+	{ 'E', "eof", "str", "records end at the first record str" },
+	{ 277, "header", "str", "the first record names the columns ({name}); : for --colsep's" },
+	{ 278, "resume", NULL, "skip the jobs the --joblog says ran" },
+	{ 279, "resume-failed", NULL, "skip the jobs that succeeded; run the failed again" },
+	{ 280, "retry-failed", NULL, "run again only the failed jobs of the --joblog" },
+	{ 281, "results", "dir", "each job's output in dir, GNU parallel's layout (--res)" },
+	{ 282, "will-cite", NULL, "accepted and ignored, as --no-notice" },
+	{ 283, "eta", NULL, "the same as --bar (--progress too)" },
 	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
@@ -38,7 +71,8 @@ static const csp_usage use = {
 	"csp-fanout [-0k] [-j jobs] [-a file] [--tag] [--line-buffer] [--bar]\n"
 	"                  [--halt when,why=n[%]] [--timeout duration] [--retries n]\n"
 	"                  [--joblog file] [--grace duration] [--arg-sep sep] [--done fd|fifo]\n"
-	"                  [--] command [arg ...] [::: record ...]\n"
+	"                  [parallel options: -d -C -n -N -X -m -I -v -t -r -q -u ...]\n"
+	"                  [--] command [arg ...] [:::[+] record ... | ::::[+] file ...] ...\n"
 	"       csp-fanout --pipe [-0k] [-j jobs] [--block size] [options] [--] command [arg ...]",
 	"Run a command for every record, N at once; their outputs fanned back in.",
 	"+", help_opts,
@@ -50,61 +84,291 @@ usage(int status)
 	csp_usage_exit(&use, status);
 }
 
-/* --halt: never, or when,why=n or when,why=n% (GNU parallel's); 0, 1, 2, -1, -2 too. */
-static int
-parse_halt(const char *s, csp_fanout_opt *o)
-{
-	static const struct { const char *s; int when, why; } old[] = {
-		{ "1", CSP_HALT_SOON, CSP_HALT_FAIL }, { "2", CSP_HALT_NOW, CSP_HALT_FAIL },
-		{ "-1", CSP_HALT_SOON, CSP_HALT_SUCCESS }, { "-2", CSP_HALT_NOW, CSP_HALT_SUCCESS },
-	};
-	const char *why, *num;
-	char n[32];
-	size_t len, i;
-	long long v;
+/* Usage and internal errors: apart from 1-101 (failed jobs) and 128+N, as parallel's. */
+#define EXIT_ERR 255
 
-	o->halt_when = CSP_HALT_NEVER;
-	if (strcmp(s, "never") == 0 || strcmp(s, "0") == 0)
+/* -j: N (0 no limit), +N or -N (cores plus or minus N), N% of the cores; parallel's. */
+static int
+parse_jobs(const char *s, long *jobs)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long long v;
+	char *end;
+	double pct;
+
+	if (cores < 1)
+		cores = 1;
+	if ((s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9') {
+		if (csp_parse_count(s + 1, 0, INT_MAX, &v) == -1)
+			return -1;
+		v = s[0] == '+' ? cores + v : cores - v;
+		*jobs = v < 1 ? 1 : v > INT_MAX ? INT_MAX : (long)v;
 		return 0;
-	for (i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
-		if (strcmp(s, old[i].s) == 0) {
-			o->halt_when = old[i].when;
-			o->halt_why = old[i].why;
-			o->halt_n = 1;
-			return 0;
+	}
+	if (s[0] >= '0' && s[0] <= '9' && s[strlen(s) - 1] == '%') {
+		errno = 0;
+		pct = strtod(s, &end);
+		if (errno != 0 || *end != '%' || end[1] != '\0' || pct > 1e6)
+			return -1;
+		v = (long long)(cores * pct / 100);
+		v += (double)v < cores * pct / 100;  /* rounded up, as parallel does */
+		*jobs = v < 1 ? 1 : (long)v;
+		return 0;
+	}
+	if (csp_parse_count(s, 0, INT_MAX, &v) == -1)
+		return -1;
+	*jobs = (long)v;
+	return 0;
+}
+
+/*
+ * -a FILE, opened without waiting: a FIFO with no writer yet is waited for
+ * in poll, as records are, so --done and signals still end the wait.
+ */
+static int
+open_argfile(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		err(EXIT_ERR, "-a: %s", path);
+	if (fstat(fd, &st) == -1)
+		err(EXIT_ERR, "-a: %s", path);
+	if (S_ISDIR(st.st_mode))
+		errx(EXIT_ERR, "-a: %s: %s", path, strerror(EISDIR));
+	if (!S_ISFIFO(st.st_mode) && fcntl(fd, F_SETFL, 0) == -1)
+		err(EXIT_ERR, "-a: %s", path);
+	return fd;
+}
+
+/* Every {name...} in the command and the tag string as {pos...} (--header). */
+static void
+name_column(csp_fanout_opt *o, const char *name, int pos)
+{
+	static char **kept;       /* to the end, as argv is */
+	static size_t nkept;
+	char **w, *p, *q, *t, num[16];
+	size_t n = strlen(name), k;
+	int i;
+
+	k = (size_t)snprintf(num, sizeof(num), "%d", pos);
+	for (i = 0; i == 0 || o->argv[i - 1] != NULL; i++) {
+		w = o->argv[i] != NULL ? (char **)&o->argv[i] : (char **)&o->tagstr;
+		if (*w == NULL)
+			continue;
+		for (p = *w; (p = strchr(p, '{')) != NULL; p++) {
+			q = p + 1 + n;
+			if (strncmp(p + 1, name, n) != 0 || (*q != '}' && *q != '.' && *q != '/'))
+				continue;
+			if ((kept = reallocarray(kept, nkept + 1, sizeof(*kept))) == NULL ||
+			    asprintf(&t, "%.*s{%s%s", (int)(p - *w), *w, num, q) == -1)
+				err(EXIT_ERR, "setting up");
+			p = t + (p - *w) + k;
+			*w = kept[nkept++] = t;
 		}
 	}
-	if (strncmp(s, "now,", 4) == 0)
-		o->halt_when = CSP_HALT_NOW;
-	else if (strncmp(s, "soon,", 5) == 0)
-		o->halt_when = CSP_HALT_SOON;
-	else
-		return -1;
-	why = strchr(s, ',') + 1;
-	if (strncmp(why, "fail=", 5) == 0)
-		o->halt_why = CSP_HALT_FAIL;
-	else if (strncmp(why, "success=", 8) == 0)
-		o->halt_why = CSP_HALT_SUCCESS;
-	else if (strncmp(why, "done=", 5) == 0)
-		o->halt_why = CSP_HALT_DONE;
-	else
-		return -1;
-	num = strchr(why, '=') + 1;
-	len = strlen(num);
-	if (len == 0 || len >= sizeof(n))
-		return -1;
-	memcpy(n, num, len + 1);
-	if (n[len - 1] == '%') {
-		n[len - 1] = '\0';
-		if (csp_parse_count(n, 1, 100, &v) == -1)
-			return -1;
-		o->halt_pct = (int)v;
-		return 0;
+}
+
+/* --header : with --colsep: the first record's columns name them. */
+static void
+name_columns(csp_fanout_opt *o, const char *hdr)
+{
+	const char *p = hdr, *q;
+	size_t n = strlen(o->colsep);
+	char *name;
+	int pos = 1;
+
+	for (;; p = q + n, pos++) {
+		q = strstr(p, o->colsep);
+		if ((name = strndup(p, q != NULL ? (size_t)(q - p) : strlen(p))) == NULL)
+			err(EXIT_ERR, "setting up");
+		if (*name != '\0')
+			name_column(o, name, pos);
+		free(name);
+		if (q == NULL)
+			break;
 	}
-	if (csp_parse_count(n, 1, LLONG_MAX, &v) == -1)
+}
+
+/* --header : on a stream: its first record names the columns, and is no job. */
+static int
+read_header(csp_rd *in, csp_fanout_opt *o, const csp_done *done)
+{
+	char *rec, *h;
+	ssize_t n;
+
+	if ((n = csp_rd_next(in, &rec, done)) <= 0)
+		return (int)n;
+	if (rec[n - 1] == in->delim)
+		n--;
+	if ((h = strndup(rec, (size_t)n)) == NULL)
 		return -1;
-	o->halt_n = v;
+	name_columns(o, h);
+	free(h);
 	return 0;
+}
+
+/* ::: or :::+ (or --arg-sep's), :::: or ::::+: where an input source starts. */
+static int
+is_sep(const char *s, const char *sep, const char *sepplus)
+{
+	return strcmp(s, sep) == 0 || strcmp(s, sepplus) == 0 || strcmp(s, "::::") == 0 ||
+	       strcmp(s, "::::+") == 0;
+}
+
+/* Does the word hold a replacement string ({} or -I's)? */
+static int
+has_rep(const char *s, const char *recstr)
+{
+	return csp_replace_has(s) || (recstr != NULL && strstr(s, recstr) != NULL);
+}
+
+/* What makes one word a shell command line rather than a program's name. */
+#define SHELL_SYNTAX " \t\n;&|<>()$`\\\"'*?[]~"
+
+/* argv as /bin/sh -c SCRIPT: the record appended (quoted) unless the script has a place for it. */
+static int
+shell_argv(char **av, const char *script, int append, const char *recstr)
+{
+	static char *s;  /* kept to the end, as argv is */
+
+	if (append && !has_rep(script, recstr) && asprintf(&s, "%s %s", script, recstr ? recstr : "{}") == -1)
+		return -1;
+	av[0] = "/bin/sh";
+	av[1] = "-c";
+	av[2] = s != NULL ? s : (char *)script;
+	av[3] = NULL;
+	return 0;
+}
+
+/* Input sources (:::, :::+, ::::, ::::+, -a): their values, and linked to the one before? */
+struct source {
+	char **v;
+	size_t n;
+	int link;
+};
+struct sources {
+	struct source s[64];
+	int n;
+	char **all;               /* their combinations, kept to the end as argv is */
+};
+
+static void
+add_source(struct sources *ss, char **v, size_t n, int link)
+{
+	if (ss->n == (int)(sizeof(ss->s) / sizeof(ss->s[0])))
+		errx(EXIT_ERR, "too many input sources: at most %zu", sizeof(ss->s) / sizeof(ss->s[0]));
+	ss->s[ss->n].v = v;
+	ss->s[ss->n].n = n;
+	ss->s[ss->n].link = link && ss->n > 0;
+	ss->n++;
+}
+
+/* A whole file's records as a source: records end at delim, the last one may not. */
+static void
+read_source(struct sources *ss, int fd, const char *path, int delim, int link)
+{
+	char *buf = NULL, *p, *q, **v = NULL;
+	size_t len = 0, cap = 0, n = 0;
+	ssize_t k;
+
+	if (fd == -1 && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		err(EXIT_ERR, "%s", path);
+	for (;;) {
+		if (len + 65536 > cap && (buf = realloc(buf, cap = 2 * cap + 65536)) == NULL)
+			err(EXIT_ERR, "reading %s", path);
+		if ((k = read(fd, buf + len, cap - len - 1)) == 0)
+			break;
+		if (k == -1 && errno != EINTR && errno != EAGAIN)
+			err(EXIT_ERR, "%s", path);
+		len += k > 0 ? (size_t)k : 0;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	buf[len] = '\0';
+	for (p = buf; p < buf + len; p = q + 1) {
+		if ((q = memchr(p, delim, (size_t)(buf + len - p))) == NULL)
+			q = buf + len;
+		*q = '\0';
+		if ((v = reallocarray(v, n + 2, sizeof(*v))) == NULL)
+			err(EXIT_ERR, "reading %s", path);
+		v[n++] = p;
+	}
+	add_source(ss, v, n, link);
+}
+
+/*
+ * Every combination of the sources' values, as parallel makes them: the
+ * last source varies fastest; a linked source goes along with the one
+ * before, as far as the shorter goes. Flattened: a job's values one after another.
+ */
+static char **
+product(struct sources *ss)
+{
+	size_t idx[64] = { 0 }, len[64], total = 1, i, at = 0;
+	int g[64], ng = 0, k;
+	char **list;
+
+	for (k = 0; k < ss->n; k++) {
+		if (!ss->s[k].link)
+			len[ng++] = ss->s[k].n;
+		g[k] = ng - 1;
+		if (ss->s[k].n < len[ng - 1])
+			len[ng - 1] = ss->s[k].n;
+		if (ss->s[k].n == 0)
+			total = 0;
+	}
+	for (k = 0; k < ng && total > 0; k++)
+		if (__builtin_mul_overflow(total, len[k], &total) || total > (1 << 26))
+			errx(EXIT_ERR, "too many combinations of the input sources");
+	if ((ss->all = list = calloc(total * (size_t)ss->n + 1, sizeof(*list))) == NULL)
+		err(EXIT_ERR, "setting up");
+	for (i = 0; i < total; i++) {
+		for (k = 0; k < ss->n; k++)
+			list[at++] = ss->s[k].v[idx[g[k]] % ss->s[k].n];
+		for (k = ng - 1; k >= 0; k--) {
+			if (++idx[k] < len[k])
+				break;
+			idx[k] = 0;
+		}
+	}
+	return list;
+}
+
+/* --shuf: the jobs (of per values each) in a random order. */
+static void
+shuffle(char **list, size_t per)
+{
+	size_t n, i, j, k;
+	char *t;
+
+	for (n = 0; list[n] != NULL; n++)
+		;
+	for (i = n / per; i > 1; i--) {
+		j = arc4random_uniform((uint32_t)i);
+		for (k = 0; k < per; k++) {
+			t = list[(i - 1) * per + k];
+			list[(i - 1) * per + k] = list[j * per + k];
+			list[j * per + k] = t;
+		}
+	}
+}
+
+/* -d: one byte, or \n, \t, \r, \0, \\ */
+static int
+parse_delim(const char *s)
+{
+	static const char esc[] = "n\nt\tr\r0\0\\\\";
+	const char *e;
+
+	if (s[0] != '\0' && s[1] == '\0')
+		return (unsigned char)s[0];
+	if (s[0] == '\\' && s[1] != '\0' && s[2] == '\0')
+		for (e = esc; e < esc + sizeof(esc) - 1; e += 2)
+			if (e[0] == s[1])
+				return (unsigned char)e[1];
+	return -1;
 }
 
 /* What the run tells the user, each at most once a name: a command that cannot run, a halt. */
@@ -112,7 +376,98 @@ struct report {
 	char *seen[16];
 	int nseen;
 	csp_wr *err;              /* the jobs' stderr, flushed first: messages come after */
+	int *logged;              /* --resume: each Seq's Exitval in the job log, or -1000 */
+	char **logcmd;            /* --retry-failed: each Seq's Command */
+	long long nlogged;
+	int resume;               /* 1 --resume, 2 --resume-failed, 3 --retry-failed */
 };
+
+/* --resume: the job log's last Exitval of every Seq, before new lines are added. */
+static void
+read_joblog(struct report *r, const char *path)
+{
+	FILE *fp;
+	char *line = NULL, *tab;
+	size_t cap = 0;
+	long long seq, i;
+	int col, status;
+
+	if (*path == '+')
+		path++;
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return;
+		err(EXIT_ERR, "--joblog: %s", path);
+	}
+	while (getline(&line, &cap, fp) > 0) {
+		seq = strtoll(line, &tab, 10);
+		if (tab == line || *tab != '\t' || seq < 1 || seq > (1LL << 26))
+			continue;  /* the header, or not a job's line */
+		for (col = 2, status = 0; col < 7 && tab != NULL; col++)  /* on to Exitval's tab */
+			tab = strchr(tab + 1, '\t');
+		if (tab == NULL)
+			continue;
+		status = atoi(tab + 1);
+		if (seq >= r->nlogged) {
+			if ((r->logged = reallocarray(r->logged, (size_t)seq + 1, sizeof(int))) == NULL ||
+			    (r->logcmd = reallocarray(r->logcmd, (size_t)seq + 1, sizeof(char *))) == NULL)
+				err(EXIT_ERR, "--joblog: %s", path);
+			for (i = r->nlogged; i <= seq; i++) {
+				r->logged[i] = -1000;
+				r->logcmd[i] = NULL;
+			}
+			r->nlogged = seq + 1;
+		}
+		r->logged[seq] = status;
+		/* Signal's tab, then Command's, to the end of the line */
+		if ((tab = strchr(tab + 1, '\t')) != NULL && (tab = strchr(tab + 1, '\t')) != NULL) {
+			tab[strcspn(tab, "\n")] = '\0';
+			free(r->logcmd[seq]);
+			if ((r->logcmd[seq] = strdup(tab + 1)) == NULL)
+				err(EXIT_ERR, "--joblog: %s", path);
+		}
+	}
+	free(line);
+	fclose(fp);
+}
+
+/* --resume skips what the log has; --resume-failed what it has as succeeded; --retry-failed both. */
+static int
+skip(long long seq, void *arg)
+{
+	const struct report *r = arg;
+
+	if (seq >= r->nlogged || r->logged[seq] == -1000)
+		return r->resume == 3;
+	return r->resume == 1 || r->logged[seq] == 0;
+}
+
+static void
+free_joblog(struct report *r)
+{
+	long long i;
+
+	for (i = 0; i < r->nlogged; i++)
+		free(r->logcmd[i]);
+	free(r->logcmd);
+	free(r->logged);
+}
+
+/* --retry-failed: the log's commands, each in its Seq's place, run by sh. */
+static char **
+retry_args(struct report *r, const char *joblog)
+{
+	static char empty[] = "";
+	char **args;
+	long long i;
+
+	read_joblog(r, joblog);
+	if ((args = calloc((size_t)(r->nlogged > 0 ? r->nlogged : 1), sizeof(*args))) == NULL)
+		err(EXIT_ERR, "setting up");
+	for (i = 1; i < r->nlogged; i++)
+		args[i - 1] = r->logcmd[i] != NULL ? r->logcmd[i] : empty;
+	return args;
+}
 
 /* The job's command as one line, for a message: its words with spaces between, cut short. */
 static const char *
@@ -164,7 +519,9 @@ main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
-	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP };
+	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
+	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED,
+	       O_RETRY_FAILED, O_RESULTS };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -187,6 +544,39 @@ main(int argc, char *argv[])
 		{ "block", required_argument, NULL, O_BLOCK },
 		{ "block-size", required_argument, NULL, O_BLOCK },
 		{ "arg-sep", required_argument, NULL, O_ARGSEP },
+		{ "delimiter", required_argument, NULL, 'd' },
+		{ "colsep", required_argument, NULL, 'C' },
+		{ "max-args", required_argument, NULL, 'n' },
+		{ "max-replace-args", required_argument, NULL, 'N' },
+		{ "xargs", no_argument, NULL, O_XARGS },
+		{ "replace", optional_argument, NULL, 'i' },
+		{ "will-cite", no_argument, NULL, O_IGNORE },
+		{ "no-notice", no_argument, NULL, O_IGNORE },
+		{ "verbose", no_argument, NULL, 't' },
+		{ "dry-run", no_argument, NULL, O_DRYRUN },
+		{ "dryrun", no_argument, NULL, O_DRYRUN },
+		{ "no-run-if-empty", no_argument, NULL, 'r' },
+		{ "trim", required_argument, NULL, O_TRIM },
+		{ "quote", no_argument, NULL, 'q' },
+		{ "tagstring", required_argument, NULL, O_TAGSTR },
+		{ "ungroup", no_argument, NULL, 'u' },
+		{ "delay", required_argument, NULL, O_DELAY },
+		{ "shuf", no_argument, NULL, O_SHUF },
+		{ "nice", required_argument, NULL, O_NICE },
+		{ "env", required_argument, NULL, O_ENV },
+		{ "cat", no_argument, NULL, O_CAT },
+		{ "fifo", no_argument, NULL, O_CAT },
+		{ "round-robin", no_argument, NULL, O_RR },
+		{ "eof", optional_argument, NULL, 'E' },
+		{ "header", required_argument, NULL, O_HEADER },
+		{ "resume", no_argument, NULL, O_RESUME },
+		{ "resume-failed", no_argument, NULL, O_RESUME_FAILED },
+		{ "retry-failed", no_argument, NULL, O_RETRY_FAILED },
+		{ "results", required_argument, NULL, O_RESULTS },
+		{ "res", required_argument, NULL, O_RESULTS },
+		{ "eta", no_argument, NULL, O_BAR },
+		{ "progress", no_argument, NULL, O_BAR },
+		{ "round", no_argument, NULL, O_RR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -194,31 +584,136 @@ main(int argc, char *argv[])
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	csp_fanout_opt o;
-	struct report rep = { { NULL }, 0, NULL };
+	struct report rep = { { NULL }, 0, NULL, NULL, NULL, 0, 0 };
 	struct rlimit rl;
 	const char *argfile = NULL, *sep = ":::";
-	char **cmd, **args = NULL;
-	long long v;
+	char **cmd, **args = NULL, sepplus[64], **retry = NULL;
 	unsigned long long size;
-	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd;
+	long long v;
+	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd, quote = 0, shuf = 0;
+	int nfiles = 0, header = 0, resume = 0;
+	const char *joblog = NULL;
+	const char *hdr[64] = { NULL };
+	const char *files[64];
+	static struct sources src;
 	csp_rd in;
 	csp_wr out, errw;
 
 	csp_fanout_init(&o, NULL);
 	argv[0] = (char *)csp_progname();  /* getopt's complaints: csp-fanout, not a path */
-	while ((ch = getopt_long(argc, argv, "+0a:j:P:khV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+0a:j:P:khVd:C:n:N:XmI:i::vtrquE:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case '0':
 			delim = '\0';
 			break;
 		case 'a':
-			argfile = optarg;
+			if (nfiles == (int)(sizeof(files) / sizeof(files[0])))
+				errx(EXIT_ERR, "-a: too many files");
+			argfile = files[nfiles++] = optarg;
 			break;
+		case 'd':
+			if ((delim = parse_delim(optarg)) == -1)
+				errx(EXIT_ERR, "-d: not one byte (or \\n, \\t, \\r, \\0, \\\\): %s", optarg);
+			break;
+		case 'C':
+			if (*optarg == '\0')
+				errx(EXIT_ERR, "--colsep: empty");
+			o.colsep = optarg;
+			break;
+		case 'n':
+		case 'N':
+			if (csp_parse_count(optarg, ch == 'N' ? 0 : 1, INT_MAX, &v) == -1)
+				errx(EXIT_ERR, "-%c: not a count of arguments: %s", ch, optarg);
+			o.per_job = v == 0 ? -1 : (int)v;
+			break;
+		case 'X':
+			o.flags |= CSP_FANOUT_FILL | CSP_FANOUT_SPREAD | CSP_FANOUT_CONTEXT;
+			break;
+		case 'm':
+			o.flags |= CSP_FANOUT_FILL | CSP_FANOUT_SPREAD;
+			break;
+		case O_XARGS:
+			o.flags |= CSP_FANOUT_FILL;
+			break;
+		case 'I':
+		case 'i':
+			if (optarg != NULL && *optarg == '\0')
+				errx(EXIT_ERR, "-%c: empty", ch);
+			o.recstr = optarg != NULL ? optarg : "{}";
+			break;
+		case O_IGNORE:
+			break;
+		case 'v':
+			o.flags |= CSP_FANOUT_VERBOSE;
+			break;
+		case 't':
+			o.flags |= CSP_FANOUT_TRACE;
+			break;
+		case O_DRYRUN:
+			o.flags |= CSP_FANOUT_DRYRUN;
+			break;
+		case 'r':
+			o.flags |= CSP_FANOUT_SKIPEMPTY;
+			break;
+		case O_TRIM:
+			if (strcmp(optarg, "n") == 0)
+				o.trim = 0;
+			else if (strcmp(optarg, "l") == 0 || strcmp(optarg, "r") == 0)
+				o.trim = *optarg == 'l' ? 1 : 2;
+			else if (strcmp(optarg, "lr") == 0 || strcmp(optarg, "rl") == 0)
+				o.trim = 3;
+			else
+				errx(EXIT_ERR, "--trim: not n, l, r or lr: %s", optarg);
+			break;
+		case 'q':
+			quote = 1;
+			break;
+		case O_TAGSTR:
+			o.flags |= CSP_FANOUT_TAG;
+			o.tagstr = optarg;
+			break;
+		case 'u':
+			o.flags |= CSP_FANOUT_UNGROUP;
+			break;
+		case O_DELAY:
+			if (csp_parse_duration(optarg, &o.delay_ms) == -1)
+				errx(EXIT_ERR, "--delay: not a duration: %s", optarg);
+			break;
+		case O_SHUF:
+			shuf = 1;
+			break;
+		case O_NICE:
+			if (csp_parse_count(optarg, -20, 19, &v) == -1)
+				errx(EXIT_ERR, "--nice: not a niceness (-20 to 19): %s", optarg);
+			/* The jobs inherit it: ours too, which costs the few jobs-starting us nothing. */
+			errno = 0;
+			if (nice((int)v) == -1 && errno != 0)
+				err(EXIT_ERR, "--nice");
+			break;
+		case O_ENV:
+			break;  /* the jobs have our whole environment already */
+		case O_CAT:
+			o.flags |= CSP_FANOUT_CAT;
+			break;
+		case 'E':
+			o.eofstr = optarg;
+			break;
+		case O_RESULTS:
+			if (*optarg == '\0')
+				errx(EXIT_ERR, "--results: empty");
+			o.results = optarg;
+			break;
+		case O_HEADER:
+			if (strcmp(optarg, ":") != 0)
+				errx(EXIT_ERR, "--header: only : (the first record names the columns): %s", optarg);
+			header = 1;
+			break;
+		case O_RR:
+			break;  /* --pipe without -k: long-lived workers take the blocks in turn already */
 		case 'j':
 		case 'P':
-			if (csp_parse_count(optarg, 0, INT_MAX, &v) == -1)
-				errx(CSP_EXIT_USAGE, "-%c: not a number of jobs (0 or more): %s", ch, optarg);
-			o.jobs = (long)v;
+			if (parse_jobs(optarg, &o.jobs) == -1)
+				errx(EXIT_ERR, "-%c: not a number of jobs (N, +N, -N or N%%): %s", ch, optarg);
 			break;
 		case 'k':
 			o.flags |= CSP_FANOUT_KEEP;
@@ -233,28 +728,32 @@ main(int argc, char *argv[])
 			bar = 1;
 			break;
 		case O_HALT:
-			if (parse_halt(optarg, &o) == -1)
-				errx(CSP_EXIT_USAGE, "--halt: not never, or now|soon,fail|success|done=N[%%]: %s", optarg);
+			if (csp_parse_halt(optarg, &o) == -1)
+				errx(EXIT_ERR, "--halt: not never, or now|soon,fail|success|done=N[%%]: %s", optarg);
 			break;
 		case O_TIMEOUT:
 			if (csp_parse_duration(optarg, &o.timeout_ms) == -1 || o.timeout_ms <= 0)
-				errx(CSP_EXIT_USAGE, "--timeout: not a duration: %s", optarg);
+				errx(EXIT_ERR, "--timeout: not a duration: %s", optarg);
 			break;
 		case O_RETRIES:
 			if (csp_parse_count(optarg, 0, INT_MAX, &o.retries) == -1)
-				errx(CSP_EXIT_USAGE, "--retries: not a count: %s", optarg);
+				errx(EXIT_ERR, "--retries: not a count: %s", optarg);
 			break;
 		case O_JOBLOG:
-			if ((o.joblog_fd = csp_joblog_open(optarg)) == -1)
-				err(CSP_EXIT_USAGE, "--joblog: %s", optarg);
+			joblog = optarg;  /* opened once --resume is known */
+			break;
+		case O_RESUME:
+		case O_RESUME_FAILED:
+		case O_RETRY_FAILED:
+			resume = ch == O_RESUME ? 1 : ch == O_RESUME_FAILED ? 2 : 3;
 			break;
 		case O_GRACE:
 			if (csp_parse_duration(optarg, &o.grace_ms) == -1)
-				errx(CSP_EXIT_USAGE, "--grace: not a duration: %s", optarg);
+				errx(EXIT_ERR, "--grace: not a duration: %s", optarg);
 			break;
 		case O_DONE:
 			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", optarg);
+				err(EXIT_ERR, "--done: %s", optarg);
 			parent = &ext;
 			break;
 		case O_PIPE:
@@ -262,12 +761,12 @@ main(int argc, char *argv[])
 			break;
 		case O_BLOCK:
 			if (csp_parse_size(optarg, 1, 1ULL << 40, &size) == -1)
-				errx(CSP_EXIT_USAGE, "--block: not a size (1M, 512k, ...): %s", optarg);
+				errx(EXIT_ERR, "--block: not a size (1M, 512k, ...): %s", optarg);
 			o.block = (size_t)size;
 			break;
 		case O_ARGSEP:
 			if (*optarg == '\0')
-				errx(CSP_EXIT_USAGE, "--arg-sep: empty");
+				errx(EXIT_ERR, "--arg-sep: empty");
 			sep = optarg;
 			break;
 		case 'h':
@@ -276,35 +775,86 @@ main(int argc, char *argv[])
 			printf("csp-fanout %s\n", CSP_VERSION);
 			return 0;
 		default:
-			usage(CSP_EXIT_USAGE);
+			usage(EXIT_ERR);
 		}
 	}
-	/* COMMAND [ARG...] [::: RECORD...] */
+	/* COMMAND [ARG...] [::: RECORD... | :::+ RECORD... | :::: FILE... | ::::+ FILE...]... */
+	snprintf(sepplus, sizeof(sepplus), "%s+", sep);
 	cmd = argv + optind;
-	for (ncmd = 0; cmd[ncmd] != NULL && strcmp(cmd[ncmd], sep) != 0; ncmd++)
-		;
-	if (cmd[ncmd] != NULL) {
-		args = cmd + ncmd + 1;
-		for (i = 0; args[i] != NULL; i++)
-			if (strcmp(args[i], sep) == 0)
-				errx(CSP_EXIT_USAGE, "%s may come once: records from one list only", sep);
+	if (resume == 3) {
+		/* The command line is the log's: what is given here is ignored, as by parallel. */
+		static char *sh[] = { "/bin/sh", "-c", NULL };
+
+		if (joblog == NULL)
+			errx(EXIT_ERR, "--retry-failed: needs --joblog");
+		cmd = sh;
+		args = retry = retry_args(&rep, joblog);
 	}
+	for (ncmd = 0; cmd[ncmd] != NULL && !is_sep(cmd[ncmd], sep, sepplus); ncmd++)
+		;
 	if (ncmd == 0)
-		usage(CSP_EXIT_USAGE);
-	if (args != NULL && argfile != NULL)
-		errx(CSP_EXIT_USAGE, "-a: records from a file or from :::, not both");
-	if ((o.flags & CSP_FANOUT_PIPE) && args != NULL)
-		errx(CSP_EXIT_USAGE, "--pipe: the records come from the input, not from :::");
+		usage(EXIT_ERR);
+	for (i = 0; i < nfiles && (nfiles > 1 || cmd[ncmd] != NULL || shuf); i++)
+		read_source(&src, strcmp(files[i], "-") == 0 ? STDIN_FILENO : -1, files[i], delim, 0);
+	for (i = ncmd; cmd[i] != NULL;) {
+		const char *s0 = cmd[i++];
+		int file = strncmp(s0, "::::", 4) == 0, link = s0[strlen(s0) - 1] == '+', k0 = i;
+
+		for (; cmd[i] != NULL && !is_sep(cmd[i], sep, sepplus); i++)
+			if (file)
+				read_source(&src, strcmp(cmd[i], "-") == 0 ? STDIN_FILENO : -1, cmd[i],
+				            delim, link && i == k0);
+		if (!file)
+			add_source(&src, cmd + k0, (size_t)(i - k0), link);
+	}
+	if (src.n == 0 && (shuf || (header && argfile != NULL)))
+		read_source(&src, nfiles == 1 ? -1 : infd, nfiles == 1 ? files[0] : "standard input",
+		            delim, 0);
+	/* --header :: each source's first value names it, {name} its value. */
+	for (i = 0; header && i < src.n; i++) {
+		hdr[i] = src.s[i].n > 0 ? src.s[i].v[0] : NULL;
+		if (src.s[i].n > 0) {
+			src.s[i].v++;
+			src.s[i].n--;
+		}
+	}
+	if (header && src.n == 0 && o.colsep == NULL)
+		errx(EXIT_ERR, "--header: with --colsep, or with ::: or :::: sources");
+	if ((o.flags & CSP_FANOUT_PIPE) && src.n > 0)
+		errx(EXIT_ERR, "--pipe: the records come from the input, not from :::");
 	if ((o.flags & CSP_FANOUT_PIPE) && (o.flags & CSP_FANOUT_TAG))
-		errx(CSP_EXIT_USAGE, "--tag: not with --pipe");
+		errx(EXIT_ERR, "--tag: not with --pipe");
+	if (src.n > 1 && o.colsep != NULL)
+		errx(EXIT_ERR, "--colsep: with one input source only");
+	if (src.n > 0) {
+		args = src.n == 1 ? src.s[0].v : product(&src);
+		if (src.n == 1 && args != NULL)
+			args[src.s[0].n] = NULL;
+		if (src.n > 1)
+			o.per_job = src.n;
+		if (args == NULL && (args = calloc(1, sizeof(*args))) == NULL)
+			err(EXIT_ERR, "setting up");
+		if (shuf)
+			shuffle(args, src.n > 1 ? (size_t)src.n : 1);
+	}
+	argfile = nfiles == 1 && src.n == 0 ? files[0] : NULL;
 	/* The command alone, NULL-terminated: argv itself stays as it is (ps shows it). */
-	if ((o.argv = calloc((size_t)ncmd + 1, sizeof(char *))) == NULL)
-		err(CSP_EXIT_SYS, "setting up");
+	if ((o.argv = calloc((size_t)ncmd + 3, sizeof(char *))) == NULL)
+		err(EXIT_ERR, "setting up");
 	memcpy((char **)o.argv, cmd, (size_t)ncmd * sizeof(char *));
+	/* One word of shell syntax is a script, as in parallel; its values are quoted. */
+	if (ncmd == 1 && !quote && cmd[0][strcspn(cmd[0], SHELL_SYNTAX)] != '\0' &&
+	    shell_argv((char **)o.argv, cmd[0],
+	               !(o.flags & CSP_FANOUT_PIPE) && !(header && strchr(cmd[0], '{') != NULL), o.recstr) == -1)
+		err(EXIT_ERR, "setting up");
+	for (i = 0; header && i < src.n; i++)
+		if (hdr[i] != NULL && src.n == 1 && o.colsep != NULL)
+			name_columns(&o, hdr[i]);
+		else if (hdr[i] != NULL)
+			name_column(&o, hdr[i], i + 1);
 	o.args = args;
-	if (argfile != NULL && strcmp(argfile, "-") != 0 &&
-	    (infd = open(argfile, O_RDONLY | O_CLOEXEC)) == -1)
-		err(CSP_EXIT_USAGE, "-a: %s", argfile);
+	if (argfile != NULL && strcmp(argfile, "-") != 0)
+		infd = open_argfile(argfile);
 	/* -j 0 is as many as descriptors allow: let them allow what they can. */
 	if (o.jobs == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -314,16 +864,36 @@ main(int argc, char *argv[])
 	if (bar || (isatty(STDERR_FILENO) && !(o.flags & CSP_FANOUT_PIPE) &&
 	            (args != NULL || o.halt_pct > 0)))
 		o.bar_fd = STDERR_FILENO;
+	if (resume && joblog == NULL)
+		errx(EXIT_ERR, "--resume: needs --joblog");
+	if (resume) {
+		if (resume != 3)
+			read_joblog(&rep, joblog);
+		rep.resume = resume;
+		o.skip = skip;
+	}
+	/* Resumed, the log goes on where it was. */
+	if (joblog != NULL) {
+		char *plus = NULL;
+
+		if (resume && *joblog != '+' && asprintf(&plus, "+%s", joblog) == -1)
+			err(EXIT_ERR, "setting up");
+		if ((o.joblog_fd = csp_joblog_open(plus != NULL ? plus : joblog)) == -1)
+			err(EXIT_ERR, "--joblog: %s", joblog);
+		free(plus);
+	}
 	o.ended = ended;
 	o.arg = &rep;
 
 	if (csp_subreaper() == -1)
-		err(CSP_EXIT_SYS, "becoming a subreaper");
+		err(EXIT_ERR, "becoming a subreaper");
 	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
 	    csp_rd_init(&in, infd, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1 ||
 	    csp_wr_init(&errw, STDERR_FILENO) == -1)
-		err(CSP_EXIT_SYS, "setting up");
+		err(EXIT_ERR, "setting up");
 	o.err = rep.err = &errw;
+	if (header && args == NULL && read_header(&in, &o, &done) == -1)
+		err(EXIT_ERR, "--header: reading the first record");
 	r = csp_fanout(args != NULL ? NULL : &in, &out, &o, &done);
 	e = errno;
 	/* Stopped jobs may have left escapers (setsid) behind: we inherited them. */
@@ -334,6 +904,8 @@ main(int argc, char *argv[])
 	csp_wr_free(&errw);
 	for (i = 0; i < rep.nseen; i++)
 		free(rep.seen[i]);
+	free_joblog(&rep);
+	free(retry);
 	free((char **)o.argv);
 	if (csp_signalled())
 		return CSP_EXIT_SIGNAL + csp_signalled();
@@ -341,7 +913,7 @@ main(int argc, char *argv[])
 		return 0;  /* --done, or our reader went away: a clean stop */
 	if (r == -1) {
 		errno = e;
-		err(CSP_EXIT_SYS, "running the jobs");
+		err(EXIT_ERR, "running the jobs");
 	}
 	return o.exitval;
 }

@@ -230,6 +230,15 @@ int csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *fai
 #define CSP_FANOUT_LINEBUF 4  /* whole lines as they come, jobs mixed */
 #define CSP_FANOUT_PIPE 8     /* records go to the jobs' stdin, in blocks */
 #define CSP_FANOUT_WINDOW 1024 /* -k: finished jobs that may wait for an earlier one */
+#define CSP_FANOUT_UNGROUP 16  /* -u: jobs write straight to our stdout and stderr */
+#define CSP_FANOUT_VERBOSE 32  /* -v: each job's output starts with its command line */
+#define CSP_FANOUT_DRYRUN 64   /* --dry-run: the command lines are the output; nothing runs */
+#define CSP_FANOUT_TRACE 128   /* -t: each command line to stderr as its job starts */
+#define CSP_FANOUT_SKIPEMPTY 256 /* -r: records of blanks only are skipped */
+#define CSP_FANOUT_CONTEXT 512 /* -X: a word with {} repeated for each argument */
+#define CSP_FANOUT_FILL 1024   /* -X, -m, --xargs: as many records a job as fit */
+#define CSP_FANOUT_SPREAD 2048 /* -X, -m: ...spread evenly over the job slots */
+#define CSP_FANOUT_CAT 4096    /* --pipe --cat: {} names a file holding the block */
 enum { CSP_HALT_NEVER, CSP_HALT_SOON, CSP_HALT_NOW };
 enum { CSP_HALT_FAIL, CSP_HALT_SUCCESS, CSP_HALT_DONE };
 typedef struct csp_fanout_job {
@@ -264,6 +273,15 @@ typedef struct csp_fanout_opt {
 	csp_wr *err;              /* jobs' stderr, captured; NULL: ours, shared */
 	void (*ended)(const csp_fanout_job *job, void *arg);
 	void *arg;
+	int per_job;              /* records a job takes (-n, -N); 0 one; -1 one, none passed */
+	const char *colsep;       /* --colsep: a record's columns are its arguments; NULL none */
+	const char *recstr;       /* -I: this string instead of {}; NULL {} */
+	const char *tagstr;       /* --tagstring: the tag, replacement strings expanded */
+	int trim;                 /* --trim: 1 blanks off the left of each argument, 2 the right */
+	int64_t delay_ms;         /* --delay: at least this long between job starts */
+	const char *eofstr;       /* -E: a record equal to it ends the input; NULL none */
+	int (*skip)(long long seq, void *arg);  /* --resume: 1 if job seq is not to run */
+	const char *results;      /* --results: outputs in files under it, none to out */
 	long long total, failed, succeeded;  /* out: jobs run and how they ended */
 	int stopped;              /* out: some job was stopped by a signal of ours */
 	int halted;               /* out: a --halt condition was met */
@@ -272,6 +290,8 @@ typedef struct csp_fanout_opt {
 void csp_fanout_init(csp_fanout_opt *o, char *const argv[]);
 int csp_fanout(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
 int csp_fanout_pipe(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
+/* halt.c: --halt never|now,fail=N|soon,success=N%|...: halt_* of o set, or -1 EINVAL */
+int csp_parse_halt(const char *s, csp_fanout_opt *o);
 /* replace.c: GNU parallel's replacement strings: {} {.} {/} {//} {/.} {#} {%} */
 int csp_replace_has(const char *tmpl);
 size_t csp_replace(char *dst, size_t size, const char *tmpl, const char *rec,

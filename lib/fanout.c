@@ -11,11 +11,13 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@
 #define BAR_EVERY_MS 200
 #define SETTLE_TRIES 64            /* waitpid calls for a job whose pipes just closed */
 #define JOBS_MAX 32768             /* -j 0: no more than this, nor than fds allow */
+#define FILL_CHARS (128 * 1024)    /* -X, -m, --xargs: about this many bytes of arguments a job */
 
 enum { J_FREE, J_RUN, J_END, J_KILLED };
 
@@ -44,7 +47,11 @@ struct job {
 	int stopping;              /* SIGTERM sent: SIGKILL at killat, or when it exits */
 	int reaped;
 	int in;                    /* its stdin: a block (CSP_FANOUT_PIPE), or -1 */
-	struct buf rec;            /* the record, NUL-terminated */
+	struct buf rec;            /* the record (its arguments, a space between), NUL-terminated */
+	struct buf abuf;           /* its arguments, each NUL-terminated */
+	csp__arg *av;              /* ...and where each is */
+	int nav;
+	struct buf tag;            /* --tag: what each line starts with */
 	struct buf args;           /* the expanded arguments */
 	char **argv;
 	int64_t t0, deadline, killat;
@@ -70,6 +77,7 @@ struct fan {
 	char **list;
 	char *const *cmd;
 	int cmdc, append, *hasrep;
+	int script;                /* the word that is a shell's script (-c), or -1 */
 	const char *path;          /* the command's file, found once; NULL: per job */
 	char pathbuf[PATH_MAX];
 	int sigfd, devnull;
@@ -81,6 +89,11 @@ struct fan {
 	int64_t t_start, bar_next;
 	long long total;           /* records in all, once known; -1 until then */
 	int halt_status;           /* the status of the job that made the run halt */
+	struct buf pend;           /* the next job's arguments, each NUL-terminated */
+	int npend, pend_args;      /* records and arguments in it */
+	long per;                  /* records a job */
+	int64_t next_start;        /* --delay: no job starts before */
+	int eofstr_seen;           /* -E: the input ended at its record */
 };
 
 static void
@@ -111,6 +124,8 @@ buf_reserve(struct buf *b, size_t more)
 static int
 buf_add(struct buf *b, const char *p, size_t n)
 {
+	if (n == 0)
+		return 0;  /* b->p may still be NULL: memcpy must not see it */
 	if (buf_reserve(b, n) == -1)
 		return -1;
 	memcpy(b->p + b->len, p, n);
@@ -178,6 +193,21 @@ next_block(struct fan *f, const char **blk, size_t *len)
 
 	if (avail == 0)
 		return r->eof ? -1 : 0;
+	if (f->o->per_job > 0) {
+		/* -N: so many records a block, whatever their size. */
+		long k;
+
+		for (p = r->buf + r->head, k = 0; k < f->o->per_job; k++, p++)
+			if ((p = memchr(p, r->delim, (size_t)(r->buf + r->tail - p))) == NULL)
+				break;
+		if (p == NULL && !r->eof)
+			return 0;
+		*blk = r->buf + r->head;
+		*len = p != NULL ? (size_t)(p - *blk) : avail;
+		r->head += *len;
+		r->scan = r->head;
+		return 1;
+	}
 	if (avail < want && !r->eof)
 		return 0;
 	p = memrchr(r->buf + r->head, r->delim, avail < want ? avail : want);
@@ -220,7 +250,8 @@ read_all(struct fan *f)
 
 /*
  * Pass on job j's stream k (0 stdout, 1 stderr): its whole lines, or with
- * last all of it, a final line without its terminator given one.
+ * last all of it, byte for byte: a final line without its terminator stays
+ * so (--tag starts it with the tag all the same), as with parallel.
  */
 static int
 emit(struct fan *f, struct job *j, int k, int last)
@@ -243,21 +274,94 @@ emit(struct fan *f, struct job *j, int k, int last)
 	if (!(f->o->flags & CSP_FANOUT_TAG) || f->pipe) {
 		if (csp_wr_put(w, b->p, cut, f->done) == -1)
 			return -1;
-		if (b->p[cut - 1] != d && csp_wr_put(w, &d, 1, f->done) == -1)
-			return -1;
 	} else {
 		for (p = b->p, end = b->p + cut; p < end; p = q) {
 			q = memchr(p, d, (size_t)(end - p));
 			q = q != NULL ? q + 1 : end;
-			if (csp_wr_put(w, j->pub.rec, j->pub.len, f->done) == -1 ||
-			    csp_wr_put(w, "\t", 1, f->done) == -1 ||
-			    csp_wr_rec(w, p, (size_t)(q - p), d, f->done) == -1)
+			if (csp_wr_put(w, j->tag.p, j->tag.len, f->done) == -1 ||
+			    csp_wr_put(w, p, (size_t)(q - p), f->done) == -1)
 				return -1;
 		}
 	}
 	memmove(b->p, b->p + cut, b->len - cut);
 	b->len -= cut;
 	return 0;
+}
+
+/* Write n bytes of p to the file dir/name, created or truncated. */
+static int
+write_file(const char *dir, const char *name, const char *p, size_t n)
+{
+	char path[PATH_MAX];
+	ssize_t w;
+	int fd, e;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) == -1)
+		return -1;
+	for (; n > 0; p += w, n -= (size_t)w)
+		if ((w = write(fd, p, n)) == -1 && errno != EINTR)
+			break;
+		else if (w == -1)
+			w = 0;
+	e = errno;
+	close(fd);
+	errno = e;
+	return n == 0 ? 0 : -1;
+}
+
+/*
+ * --results DIR: the job's output in files, parallel's layout:
+ * DIR/1/VALUE1/2/VALUE2.../{seq,stdout,stderr}, a / in a value written \_
+ * and a \ as \\ (and . or .. as \. and \.., which parallel leaves as they are).
+ */
+static int
+results(struct fan *f, struct job *j)
+{
+	struct buf p = { NULL, 0, 0 };
+	char num[32];
+	size_t i;
+	int k, n, r = -1;
+
+	if (buf_add(&p, f->o->results, strlen(f->o->results) + 1) == -1)
+		return -1;
+	mkdir(p.p, 0777);
+	p.len--;
+	for (k = 0; k < j->nav; k++) {
+		n = snprintf(num, sizeof(num), "/%d/", k + 1);
+		if (buf_add(&p, num, (size_t)n - 1) == -1 || buf_add(&p, "", 1) == -1)
+			goto out;
+		mkdir(p.p, 0777);
+		p.p[--p.len] = '/';
+		p.len++;
+		if ((strcmp(j->av[k].p, ".") == 0 || strcmp(j->av[k].p, "..") == 0) &&
+		    buf_add(&p, "\\", 1) == -1)
+			goto out;
+		for (i = 0; i < j->av[k].len; i++)
+			if (buf_add(&p, j->av[k].p[i] == '/' ? "\\_" : j->av[k].p[i] == '\\' ? "\\\\" :
+			            &j->av[k].p[i], j->av[k].p[i] == '/' || j->av[k].p[i] == '\\' ? 2 : 1) == -1)
+				goto out;
+		if (buf_add(&p, "", 1) == -1)
+			goto out;
+		mkdir(p.p, 0777);
+		p.len--;
+	}
+	if (buf_add(&p, "", 1) == -1)
+		goto out;
+	mkdir(p.p, 0777);
+	n = snprintf(num, sizeof(num), "%lld", j->pub.seq);  /* no newline, as parallel's */
+	if (write_file(p.p, "seq", num, (size_t)n) == -1 ||
+	    write_file(p.p, "stdout", j->out[0].p, j->out[0].len) == -1 ||
+	    write_file(p.p, "stderr", j->out[1].p, j->out[1].len) == -1)
+		goto out;
+	j->out[0].len = j->out[1].len = 0;
+	r = 0;
+out:
+	free(p.p);
+	return r;
 }
 
 /*
@@ -268,6 +372,8 @@ emit(struct fan *f, struct job *j, int k, int last)
 static int
 emit_all(struct fan *f, struct job *j)
 {
+	if (f->o->results != NULL)
+		return results(f, j);
 	if (emit(f, j, 0, 1) == -1)
 		return -1;
 	if (f->err == NULL || j->out[1].len == 0)
@@ -285,6 +391,9 @@ job_free(struct job *j)
 	free(j->out[0].p);
 	free(j->out[1].p);
 	free(j->rec.p);
+	free(j->abuf.p);
+	free(j->av);
+	free(j->tag.p);
 	free(j->args.p);
 	free(j->argv);
 	memset(j, 0, sizeof(*j));
@@ -300,7 +409,7 @@ print_ready(struct fan *f)
 	while (f->next_print <= f->next_seq) {
 		j = f->order[f->next_print % f->cap];
 		if (j->state == J_RUN) {
-			if (!j->stream && f->o->retries == 1) {
+			if (!j->stream && f->o->retries == 1 && f->o->results == NULL) {
 				j->stream = 1;
 				if (emit(f, j, 0, 0) == -1 || (f->err != NULL && emit(f, j, 1, 0) == -1))
 					return -1;
@@ -330,35 +439,92 @@ job_get(struct fan *f)
 	return NULL;
 }
 
-/* The command for this record: replacement strings expanded, or the record appended. */
+/* Append tmpl expanded for r as one more word of j's command; its offset in *off. */
+static int
+add_word(struct job *j, const char *tmpl, const csp__repl *r, size_t *off)
+{
+	size_t n = csp__replace(NULL, 0, tmpl, r);
+
+	if (buf_reserve(&j->args, n + 1) == -1)
+		return -1;
+	*off = j->args.len;
+	csp__replace(j->args.p + *off, n + 1, tmpl, r);
+	j->args.len += n + 1;
+	return 0;
+}
+
+/*
+ * The command for this job: replacement strings expanded, or the arguments
+ * appended. In a shell's script (csp__script_word) each value is quoted, so
+ * that the shell reads it as data, never as code. Outside one, a word that
+ * is just {} gives one word per argument, and with CSP_FANOUT_CONTEXT a
+ * word holding {} is repeated for each.
+ */
 static int
 build_argv(struct fan *f, struct job *j)
 {
-	size_t off[f->cmdc + 1], n;
-	int i, c = 0;
-	const char *rec = j->rec.p;
+	int i, k, c = 0, n = f->cmdc * (j->nav > 0 ? j->nav : 1) + j->nav + 1;
+	size_t *off;               /* where each expanded word is in j->args */
+	char **w;                  /* a word of ours, or NULL: args + off[] */
+	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr };
+	const char *all = f->o->recstr != NULL ? f->o->recstr : "{}";
 
 	j->args.len = 0;
-	if (j->argv == NULL && (j->argv = calloc((size_t)f->cmdc + 2, sizeof(char *))) == NULL)
+	free(j->argv);
+	/* argv's room holds the offsets first (-X can make tens of thousands of words) */
+	if ((j->argv = calloc((size_t)n + 1, sizeof(char *) + sizeof(size_t))) == NULL)
 		return -1;
+	w = j->argv;
+	off = (size_t *)(j->argv + n + 1);
 	for (i = 0; i < f->cmdc; i++) {
-		if (!f->hasrep[i])
+		if (!f->hasrep[i]) {
+			w[c++] = f->cmd[i];
 			continue;
-		n = csp_replace(NULL, 0, f->cmd[i], rec, j->pub.len, j->pub.seq, j->pub.slot);
-		if (buf_reserve(&j->args, n + 1) == -1)
+		}
+		r.quote = i == f->script;
+		if (!r.quote && (strcmp(f->cmd[i], all) == 0 || (f->o->flags & CSP_FANOUT_CONTEXT))) {
+			for (k = 0; k < j->nav; k++) {
+				csp__repl one = r;
+
+				one.args = &j->av[k];
+				one.nargs = 1;
+				w[c] = NULL;
+				if (add_word(j, f->cmd[i], &one, &off[c++]) == -1)
+					return -1;
+			}
+			if (j->nav > 0 || strcmp(f->cmd[i], all) == 0)
+				continue;
+		}
+		w[c] = NULL;
+		if (add_word(j, f->cmd[i], &r, &off[c++]) == -1)
 			return -1;
-		off[i] = j->args.len;
-		csp_replace(j->args.p + off[i], n + 1, f->cmd[i], rec, j->pub.len,
-		            j->pub.seq, j->pub.slot);
-		j->args.len += n + 1;
 	}
-	for (i = 0; i < f->cmdc; i++)
-		j->argv[c++] = f->hasrep[i] ? j->args.p + off[i] : f->cmd[i];
-	if (f->append)
-		j->argv[c++] = j->rec.p;
+	for (k = 0; f->append && k < j->nav; k++)
+		w[c++] = j->abuf.p + (j->av[k].p - j->abuf.p);
+	for (i = 0; i < c; i++)
+		j->argv[i] = w[i] != NULL ? w[i] : j->args.p + off[i];  /* w is argv: in place */
 	j->argv[c] = NULL;
 	j->pub.argv = j->argv;
 	return 0;
+}
+
+/* The command line as a shell would take it: the script, or each word quoted. */
+static int
+cmdline(struct fan *f, struct job *j, struct buf *b)
+{
+	size_t n;
+	int i;
+
+	if (f->script >= 0 && f->script == 2 && strcmp(j->argv[0], "/bin/sh") == 0)
+		return buf_add(b, j->argv[2], strlen(j->argv[2])) == -1 ? -1 : buf_add(b, "\n", 1);
+	for (i = 0; j->argv[i] != NULL; i++) {
+		n = csp__quote(NULL, 0, j->argv[i], strlen(j->argv[i]));
+		if ((i > 0 && buf_add(b, " ", 1) == -1) || buf_reserve(b, n + 1) == -1)
+			return -1;
+		csp__quote(b->p + b->len, n + 1, j->argv[i], strlen(j->argv[i]));
+		b->len += n;
+	}
+	return buf_add(b, "\n", 1);
 }
 
 /* A slot's pollfd: a new fd has no events yet, whatever the last poll said of the old one. */
@@ -373,7 +539,7 @@ watch(struct fan *f, int slot, int k, int fd)
 static int
 job_run(struct fan *f, struct job *j)
 {
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, fds[3], k;
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, fds[3], k, flags;
 	csp_proc p;
 	struct timeval tv;
 
@@ -385,11 +551,31 @@ job_run(struct fan *f, struct job *j)
 	j->pub.tries++;
 	if (build_argv(f, j) == -1)
 		return -1;
-	if (csp__pipe(out, 0) == -1 || (f->err != NULL && csp__pipe(err, 0) == -1))
+	flags = f->o->flags;
+	if ((flags & (CSP_FANOUT_VERBOSE | CSP_FANOUT_DRYRUN)) && cmdline(f, j, &j->out[0]) == -1)
+		return -1;
+	if (flags & CSP_FANOUT_TRACE) {
+		struct buf t = { NULL, 0, 0 };
+		int r = cmdline(f, j, &t);
+
+		r = r == -1 ? -1 : f->err != NULL ? csp_wr_put(f->err, t.p, t.len, NULL)
+		                                  : (int)write(STDERR_FILENO, t.p, t.len);
+		free(t.p);
+		if (r == -1)
+			return -1;
+	}
+	if (flags & CSP_FANOUT_UNGROUP) {
+		/* Straight out: what is ours goes first. */
+		if (emit(f, j, 0, 1) == -1 || csp_wr_flush(f->out, f->done) == -1 ||
+		    (f->err != NULL && csp_wr_flush(f->err, f->done) == -1))
+			return -1;
+	} else if (!(flags & CSP_FANOUT_DRYRUN) &&
+	           (csp__pipe(out, 0) == -1 || (f->err != NULL && csp__pipe(err, 0) == -1))) {
 		goto fail;
+	}
 	fds[0] = j->in != -1 ? j->in : f->devnull;
-	fds[1] = out[1];
-	fds[2] = err[1];
+	fds[1] = flags & CSP_FANOUT_UNGROUP ? f->out->fd : out[1];
+	fds[2] = flags & CSP_FANOUT_UNGROUP ? (f->err != NULL ? f->err->fd : STDERR_FILENO) : err[1];
 	if (j->in != -1)
 		lseek(j->in, 0, SEEK_SET);
 	gettimeofday(&tv, NULL);
@@ -401,7 +587,11 @@ job_run(struct fan *f, struct job *j)
 	j->pub.sig = j->pub.err = j->pub.timedout = 0;
 	j->pub.received = 0;
 	p.pid = 0;
-	if (csp_vspawn(&p, f->path, j->argv, fds, CSP_SPAWN_PGROUP) == -1) {
+	if (flags & CSP_FANOUT_DRYRUN) {
+		j->pub.status = 0;  /* not run: ended at once, as it succeeded */
+		j->reaped = 1;
+		j->pid = -1;
+	} else if (csp_vspawn(&p, f->path, j->argv, fds, CSP_SPAWN_PGROUP) == -1) {
 		if (p.pid != -1)
 			goto fail;  /* no child at all: a system failure */
 		/* The exec failed: the job ran and ended at once, 127 or 126 (csp_exec_status). */
@@ -438,7 +628,119 @@ fail:
 	return -1;
 }
 
-/* A new job for this record (or block). */
+/* Is p[0..len) blanks only (-r)? */
+static int
+blank(const char *p, size_t len)
+{
+	while (len > 0 && strchr(" \t\n\r\v\f", p[len - 1]) != NULL && p[len - 1] != '\0')
+		len--;
+	return len == 0;
+}
+
+/* One argument of the next job, trimmed as --trim says. */
+static int
+pend_add(struct fan *f, const char *p, size_t len)
+{
+	while ((f->o->trim & 1) && len > 0 && (*p == ' ' || *p == '\t'))
+		p++, len--;
+	while ((f->o->trim & 2) && len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	f->pend_args++;
+	return buf_add(&f->pend, p, len) == -1 || buf_add(&f->pend, "", 1) == -1 ? -1 : 0;
+}
+
+/* A record into the next job: itself, or its columns (--colsep). */
+static int
+pend_record(struct fan *f, const char *rec, size_t len)
+{
+	const char *sep = f->o->colsep, *end = rec + len, *q;
+	size_t n = sep != NULL ? strlen(sep) : 0;
+
+	f->npend++;
+	if (n == 0)
+		return pend_add(f, rec, len);
+	for (;;) {
+		q = memmem(rec, (size_t)(end - rec), sep, n);
+		if (pend_add(f, rec, q != NULL ? (size_t)(q - rec) : (size_t)(end - rec)) == -1)
+			return -1;
+		if (q == NULL)
+			return 0;
+		rec = q + n;
+	}
+}
+
+/* The next job's records into f->pend: 1 there, 0 wait for input, -1 none will come, -2 error. */
+static int
+gather(struct fan *f)
+{
+	const char *rec;
+	size_t len;
+	int r;
+
+	while (f->npend < f->per &&
+	       !((f->o->flags & CSP_FANOUT_FILL) && f->pend.len >= FILL_CHARS)) {
+		r = f->eofstr_seen ? -1 : next_record(f, &rec, &len);
+		if (r == 0)
+			return 0;
+		if (r == -1)
+			return f->npend > 0 ? 1 : -1;
+		if (f->o->eofstr != NULL && len == strlen(f->o->eofstr) &&
+		    memcmp(rec, f->o->eofstr, len) == 0) {
+			f->eofstr_seen = 1;  /* what follows is not read */
+			continue;
+		}
+		if ((f->o->flags & CSP_FANOUT_SKIPEMPTY) && blank(rec, len))
+			continue;
+		if (pend_record(f, rec, len) == -1)
+			return -2;
+	}
+	return 1;
+}
+
+/* Job j takes the arguments gathered: where each is, and all of them, a space between. */
+static int
+take_args(struct fan *f, struct job *j)
+{
+	const char *p;
+	int k, n = f->pend_args;
+
+	j->abuf = f->pend;
+	memset(&f->pend, 0, sizeof(f->pend));
+	f->npend = f->pend_args = 0;
+	if ((j->av = calloc((size_t)n + 1, sizeof(*j->av))) == NULL)
+		return -1;
+	for (k = 0, p = j->abuf.p; k < n; k++) {
+		j->av[k].p = p;
+		j->av[k].len = strlen(p);
+		if ((k > 0 && buf_add(&j->rec, " ", 1) == -1) || buf_add(&j->rec, p, j->av[k].len) == -1)
+			return -1;
+		p += j->av[k].len + 1;
+	}
+	j->nav = f->o->per_job < 0 ? 0 : n;  /* -N0: the record runs a job, as no argument */
+	if (buf_add(&j->rec, "", 1) == -1)
+		return -1;
+	j->pub.len = j->rec.len - 1;
+	return 0;
+}
+
+/* --tag: the tag, then a tab; --tagstring's expanded. */
+static int
+make_tag(struct fan *f, struct job *j)
+{
+	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr };
+	size_t n;
+
+	if (f->o->tagstr == NULL)
+		return buf_add(&j->tag, j->rec.p, j->pub.len) == -1 ? -1 : buf_add(&j->tag, "\t", 1);
+	n = csp__replace(NULL, 0, f->o->tagstr, &r);
+	if (buf_reserve(&j->tag, n + 1) == -1)
+		return -1;
+	csp__replace(j->tag.p, n + 1, f->o->tagstr, &r);
+	j->tag.len = n;
+	return buf_add(&j->tag, "\t", 1);
+}
+
+/* A new job for the records gathered (or for this block). */
 static int
 job_start(struct fan *f, const char *rec, size_t len)
 {
@@ -447,29 +749,43 @@ job_start(struct fan *f, const char *rec, size_t len)
 	size_t off;
 
 	job_free(j);
-	if (buf_add(&j->rec, f->pipe ? "" : rec, f->pipe ? 1 : len) == -1 ||
-	    (!f->pipe && buf_add(&j->rec, "", 1) == -1))
-		return -1;
 	j->pub.seq = ++f->next_seq;
-	j->pub.rec = j->rec.p;
-	j->pub.len = f->pipe ? 0 : len;
 	if (f->pipe) {
+		if (buf_add(&j->rec, "", 1) == -1)
+			goto fail;
 		/* Its block as a file of its own: the job reads it at its own pace. */
 		if ((j->in = memfd_create("csp-fanout-block", MFD_CLOEXEC)) == -1)
-			return -1;
+			goto fail;
 		for (off = 0; off < len; off += (size_t)w)
 			if ((w = write(j->in, rec + off, len - off)) == -1)
-				return -1;
+				goto fail;
 		j->pub.sent = (long long)len;
+		/* --cat, --fifo: {} is a file with the block: its stdin, opened again. */
+		if ((f->o->flags & CSP_FANOUT_CAT) &&
+		    ((j->av = calloc(1, sizeof(*j->av))) == NULL || buf_add(&j->abuf, "/dev/stdin", 11) == -1))
+			goto fail;
+		if (f->o->flags & CSP_FANOUT_CAT) {
+			j->av[0].p = j->abuf.p;
+			j->av[0].len = 10;
+			j->nav = 1;
+		}
+	} else if (take_args(f, j) == -1) {
+		goto fail;
 	}
+	j->pub.rec = j->rec.p;
+	if ((f->o->flags & CSP_FANOUT_TAG) && !f->pipe && make_tag(f, j) == -1)
+		goto fail;
 	if (f->keep)
 		f->order[j->pub.seq % f->cap] = j;
-	if (job_run(f, j) == -1) {
-		f->next_seq--;
-		job_free(j);
-		return -1;
-	}
+	if (f->o->delay_ms > 0)
+		f->next_start = csp_after(f->o->delay_ms);
+	if (job_run(f, j) == -1)
+		goto fail;
 	return 0;
+fail:
+	f->next_seq--;
+	job_free(j);
+	return -1;
 }
 
 static void
@@ -482,22 +798,33 @@ signal_group(struct job *j, int sig)
 	}
 }
 
+/*
+ * Has the --halt condition come, with job j's end (or, j NULL, the input's)?
+ * A percentage is of all jobs: with --pipe their number is known only once
+ * the input has ended, and no percentage is reached before.
+ */
 static int
 halt_check(struct fan *f, struct job *j)
 {
 	csp_fanout_opt *o = f->o;
 	long long n = o->halt_why == CSP_HALT_FAIL ? o->failed :
 	              o->halt_why == CSP_HALT_SUCCESS ? o->succeeded : o->failed + o->succeeded;
+	long long total = f->total >= 0 ? f->total : f->eof ? f->next_seq : -1;
 	int hit;
 
 	if (o->halt_when == CSP_HALT_NEVER || o->halted)
 		return 0;
-	hit = o->halt_pct > 0 ? n * 100 >= (long long)o->halt_pct * f->total : n >= o->halt_n;
+	if (o->halt_pct > 0)
+		hit = total > 0 && n * 100 >= (long long)o->halt_pct * total;
+	else
+		hit = n >= o->halt_n;
 	if (hit) {
 		o->halted = 1;
-		j->pub.halts = 1;
-		f->halt_status = j->pub.status;
 		f->stop_new = 1;
+		if (j != NULL) {
+			j->pub.halts = 1;
+			f->halt_status = j->pub.status;
+		}
 	}
 	return hit;
 }
@@ -566,7 +893,8 @@ collect(struct fan *f, struct job *j, int k)
 	if (buf_add(&j->out[k], f->scratch, (size_t)n) == -1)
 		return -1;
 	/* Whole lines as they come: with --line-buffer, or when -k has come to this job. */
-	if (j->stream || (!f->keep && (f->o->flags & CSP_FANOUT_LINEBUF)))
+	if (f->o->results == NULL &&
+	    (j->stream || (!f->keep && (f->o->flags & CSP_FANOUT_LINEBUF))))
 		return emit(f, j, k, 0);
 	return 0;
 }
@@ -594,17 +922,6 @@ drain(struct fan *f, struct job *j)
 	return 0;
 }
 
-static struct job *
-by_pid(struct fan *f, pid_t pid)
-{
-	int s;
-
-	for (s = 0; s < f->maxslot; s++)
-		if (f->slot[s] != NULL && f->slot[s]->pid == pid && !f->slot[s]->reaped)
-			return f->slot[s];
-	return NULL;
-}
-
 static void
 reaped(struct job *j, int ws)
 {
@@ -614,42 +931,50 @@ reaped(struct job *j, int ws)
 }
 
 /*
- * Reap whatever has exited: jobs, and orphans a subreaper inherits. A job
- * being stopped gets SIGKILL for its group before its leader is reaped,
- * while the group's id is still surely its own.
+ * Reap the job whose leader has exited, peeked at first: a job being
+ * stopped gets SIGKILL for its group before its leader is reaped, while the
+ * group's id is still surely its own. 1 reaped, 0 not yet, -1 error.
  */
 static int
-reap(struct fan *f, int stopping)
+reap_job(struct fan *f, struct job *j)
 {
-	struct signalfd_siginfo si;
 	siginfo_t info;
-	struct job *j;
 	pid_t pid;
 	int ws;
 
+	if (j->stopping) {
+		info.si_pid = 0;
+		if (waitid(P_PID, (id_t)j->pid, &info, WEXITED | WNOHANG | WNOWAIT) == -1 ||
+		    info.si_pid == 0)
+			return 0;
+		kill(-j->pid, SIGKILL);
+	}
+	do
+		pid = waitpid(j->pid, &ws, WNOHANG);
+	while (pid == -1 && errno == EINTR);
+	if (pid != j->pid)
+		return 0;
+	reaped(j, ws);
+	return drain(f, j) == -1 || job_done(f, j) == -1 ? -1 : 1;
+}
+
+/*
+ * Reap the jobs that have exited, and only them: the program's other
+ * children, and orphans a subreaper inherits, are not ours to wait for.
+ */
+static int
+reap(struct fan *f)
+{
+	struct signalfd_siginfo si;
+	struct job *j;
+	int s;
+
 	while (read(f->sigfd, &si, sizeof(si)) > 0)
 		;
-	for (;;) {
-		if (stopping) {
-			info.si_pid = 0;
-			if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == -1 || info.si_pid == 0)
-				return 0;
-			if ((j = by_pid(f, info.si_pid)) != NULL && j->stopping)
-				kill(-j->pid, SIGKILL);
-			pid = waitpid(info.si_pid, &ws, WNOHANG);
-		} else {
-			pid = waitpid(-1, &ws, WNOHANG);
-		}
-		if (pid == -1 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			return 0;
-		if ((j = by_pid(f, pid)) == NULL)
-			continue;  /* an orphan that was handed to us */
-		reaped(j, ws);
-		if (drain(f, j) == -1 || job_done(f, j) == -1)
+	for (s = 0; s < f->maxslot; s++)
+		if ((j = f->slot[s]) != NULL && j->pid > 0 && !j->reaped && reap_job(f, j) == -1)
 			return -1;
-	}
+	return 0;
 }
 
 /*
@@ -764,24 +1089,55 @@ can_start(struct fan *f)
 {
 	if (f->stop_new || f->eof || f->running >= f->jobs)
 		return 0;
+	if (f->o->delay_ms > 0 && csp_now() < f->next_start)
+		return 0;
 	/* -k: no more than the window of finished jobs waiting for an earlier one. */
 	return !f->keep || (size_t)(f->next_seq + 1 - f->next_print - f->running) < f->window;
+}
+
+/* --resume: the next job is not run; with -k it takes its turn as one with no output. */
+static int
+skip_job(struct fan *f)
+{
+	struct job *j;
+
+	f->pend.len = 0;
+	f->npend = f->pend_args = 0;
+	f->next_seq++;
+	if (!f->keep)
+		return 0;
+	j = job_get(f);
+	job_free(j);
+	j->state = J_KILLED;
+	j->pub.seq = f->next_seq;
+	f->order[f->next_seq % f->cap] = j;
+	return print_ready(f);
 }
 
 static int
 start_jobs(struct fan *f)
 {
-	const char *rec;
-	size_t len;
+	const char *rec = NULL;
+	size_t len = 0;
 	int r;
 
 	while (can_start(f)) {
-		r = f->pipe ? next_block(f, &rec, &len) : next_record(f, &rec, &len);
+		r = f->pipe ? next_block(f, &rec, &len) : gather(f);
+		if (r == -2)
+			return -1;
 		if (r == 0)
 			return 0;
 		if (r == -1) {
 			f->eof = 1;
+			/* The total is known now: a percentage may have been reached already. */
+			if (halt_check(f, NULL) && f->o->halt_when == CSP_HALT_NOW)
+				stop_all(f, J_KILLED);
 			return 0;
+		}
+		if (!f->pipe && f->o->skip != NULL && f->o->skip(f->next_seq + 1, f->o->arg)) {
+			if (skip_job(f) == -1)
+				return -1;
+			continue;
 		}
 		if (job_start(f, rec, len) == -1)
 			return -1;
@@ -809,9 +1165,10 @@ setup(struct fan *f)
 	f->cmd = o->argv;
 	if ((f->hasrep = calloc((size_t)f->cmdc, sizeof(int))) == NULL)
 		return -1;
-	f->append = !f->pipe;
+	f->append = !f->pipe || (o->flags & CSP_FANOUT_CAT);
+	f->script = csp__script_word(f->cmd);
 	for (s = 0; s < f->cmdc; s++)
-		if ((f->hasrep[s] = csp_replace_has(f->cmd[s])))
+		if ((f->hasrep[s] = csp__replace_has(f->cmd[s], o->recstr)))
 			f->append = 0;
 	/* The command's file, looked up once, unless a record names it. */
 	f->path = !f->hasrep[0] && csp_lookpath(f->cmd[0], f->pathbuf, sizeof(f->pathbuf)) == 0
@@ -899,21 +1256,20 @@ teardown(struct fan *f)
 	free(f->pfd);
 	free(f->scratch);
 	free(f->hasrep);
+	free(f->pend.p);
 	errno = e;
 }
 
 /* GNU parallel's exit status: see csp_fanout(3). */
-static int
-exitval(const struct fan *f)
+int
+csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status)
 {
-	const csp_fanout_opt *o = f->o;
-
 	if (o->halted && o->halt_why == CSP_HALT_SUCCESS)
 		return 0;
-	if (o->halted && o->halt_why == CSP_HALT_FAIL && o->halt_pct == 0 && o->halt_n == 1)
-		return f->halt_status;
-	if (o->halt_pct > 0)
-		return f->total > 0 ? (int)(o->failed * 100 / f->total) : 0;
+	if (o->halted && o->halt_why != CSP_HALT_SUCCESS && o->halt_pct == 0 && o->halt_n == 1)
+		return halt_status;
+	if (o->halt_pct > 0 && o->halt_when != CSP_HALT_NEVER)  /* rounded up, as parallel's */
+		return total > 0 ? (int)((o->failed * 100 + total - 1) / total) : 0;
 	return o->failed > 100 ? 101 : (int)o->failed;
 }
 
@@ -972,6 +1328,8 @@ run(struct fan *f)
 		if (f->running == 0 && (f->eof || f->stop_new))
 			return 0;
 		next = timeouts(f);
+		if (f->o->delay_ms > 0 && !f->eof && !f->stop_new)
+			next = csp__min_deadline(next, f->next_start);
 		if (f->o->bar_fd != -1)
 			next = csp__min_deadline(next, f->bar_next);
 		/* Input only when a job could start and no record is there. */
@@ -1011,7 +1369,7 @@ run(struct fan *f)
 			if (settle(f, j) == -1)
 				return -1;
 		}
-		if (f->pfd[CSP_DONE_DEPTH].revents != 0 && reap(f, f->o->stopped) == -1)
+		if (f->pfd[CSP_DONE_DEPTH].revents != 0 && reap(f) == -1)
 			return -1;
 		if (infd != -1 && f->pfd[CSP_DONE_DEPTH + 1].revents != 0 &&
 		    csp_rd_fill(f->in, NULL) == -1 && errno != EAGAIN && errno != EINTR)
@@ -1033,7 +1391,7 @@ csp_fanout(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done)
 	struct fan f;
 	int ret = -1;
 
-	if ((o->flags & CSP_FANOUT_PIPE) && !(o->flags & CSP_FANOUT_KEEP))
+	if ((o->flags & CSP_FANOUT_PIPE) && !CSP__FANOUT_JOB_A_BLOCK(o))
 		return csp_fanout_pipe(in, out, o, done);
 	memset(&f, 0, sizeof(f));
 	f.o = o;
@@ -1060,13 +1418,20 @@ csp_fanout(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done)
 		for (f.nargs = 0; o->args[f.nargs] != NULL; f.nargs++)
 			;
 		f.total = f.nargs;
-	} else if (o->halt_pct > 0 && !f.pipe) {
+	} else if ((o->halt_pct > 0 || (o->flags & CSP_FANOUT_SPREAD)) && !f.pipe) {
 		if (read_all(&f) == -1)
 			goto out;
 		f.total = f.nargs;
 	}
 	if (setup(&f) == -1)
 		goto out;
+	/* Records a job: -n; or as many as fit, spread over the slots when their number is known. */
+	f.per = o->per_job > 0 ? o->per_job : 1;
+	if (o->flags & CSP_FANOUT_FILL)
+		f.per = (o->flags & CSP_FANOUT_SPREAD) && f.total > 0
+		            ? (long)((f.total + f.jobs - 1) / f.jobs) : LONG_MAX;
+	if (f.total > 0 && f.per > 1 && f.per != LONG_MAX)
+		f.total = (f.total + f.per - 1) / f.per;
 	ret = run(&f);
 	if (ret == 0 && f.keep)
 		ret = print_ready(&f);
@@ -1079,7 +1444,7 @@ csp_fanout(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done)
 	bar(&f, 1);
 out:
 	o->total = f.ended;
-	o->exitval = exitval(&f);
+	o->exitval = csp__fanout_exitval(o, f.total >= 0 ? f.total : f.next_seq, f.halt_status);
 	teardown(&f);
 	return ret;
 }

@@ -106,7 +106,7 @@ blk_room(struct blk *b, size_t want)
 	return 0;
 }
 
-/* The worker's whole records to out; at its EOF (last) the rest, terminated. */
+/* The worker's whole records to out; at its EOF (last) the rest, as it is. */
 static int
 emit(struct pipefan *f, struct worker *w, int last)
 {
@@ -119,7 +119,7 @@ emit(struct pipefan *f, struct worker *w, int last)
 	if (p == NULL)
 		return 0;
 	cut = (size_t)(p + 1 - w->out);
-	if (csp_wr_rec(f->out, w->out, cut, f->delim, f->done) == -1)
+	if (csp_wr_put(f->out, w->out, cut, f->done) == -1)
 		return -1;
 	memmove(w->out, w->out + cut, w->len - cut);
 	w->len -= cut;
@@ -401,7 +401,10 @@ ended(struct pipefan *f, struct worker *w)
 	if (o->halt_when != CSP_HALT_NEVER && !o->halted) {
 		n = o->halt_why == CSP_HALT_FAIL ? o->failed :
 		    o->halt_why == CSP_HALT_SUCCESS ? o->succeeded : o->failed + o->succeeded;
-		if (o->halt_pct > 0 ? n * 100 >= (long long)o->halt_pct * f->spawned : n >= o->halt_n) {
+		/* A percentage of all workers: their number is known once the input has ended. */
+		if (o->halt_pct > 0 ? f->eof && f->head == NULL &&
+		                      n * 100 >= (long long)o->halt_pct * f->spawned
+		                    : n >= o->halt_n) {
 			o->halted = 1;
 			w->pub.halts = 1;
 			f->halt_status = w->pub.status;
@@ -413,40 +416,52 @@ ended(struct pipefan *f, struct worker *w)
 		o->ended(&w->pub, o->arg);
 }
 
+/* Reap worker w if it has exited (its group SIGKILLed first if being stopped): 1, else 0. */
+static int
+reap_worker(struct pipefan *f, struct worker *w)
+{
+	siginfo_t info;
+	pid_t pid;
+	int ws;
+
+	if (w->pid <= 0 || w->reaped)
+		return 0;
+	if (w->stopping) {
+		info.si_pid = 0;
+		if (waitid(P_PID, (id_t)w->pid, &info, WEXITED | WNOHANG | WNOWAIT) == -1 ||
+		    info.si_pid == 0)
+			return 0;
+		kill(-w->pid, SIGKILL);  /* its group, while the id is surely its own */
+	}
+	do
+		pid = waitpid(w->pid, &ws, WNOHANG);
+	while (pid == -1 && errno == EINTR);
+	if (pid != w->pid)
+		return 0;
+	w->reaped = 1;
+	w->pub.status = csp__status(ws);
+	w->pub.sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+	retire(f, w);
+	ended(f, w);
+	if (w->pub.halts && f->o->halt_when == CSP_HALT_NOW)
+		stop_all(f);
+	else if (w->pub.halts)
+		f->stop_new = 1;
+	return 1;
+}
+
+/* Reap the workers that have exited, and only them: other children are not ours. */
 static int
 reap(struct pipefan *f)
 {
 	struct signalfd_siginfo si;
-	siginfo_t info;
-	pid_t pid;
-	int i, ws;
+	int i;
 
 	while (read(f->sigfd, &si, sizeof(si)) > 0)
 		;
-	for (;;) {
-		info.si_pid = 0;
-		if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == -1 || info.si_pid == 0)
-			return 0;
-		for (i = 0; i < f->n; i++)
-			if (f->w[i].pid == info.si_pid && !f->w[i].reaped)
-				break;
-		if (i < f->n && f->w[i].stopping)
-			kill(-f->w[i].pid, SIGKILL);  /* its group, while the id is surely its own */
-		do
-			pid = waitpid(info.si_pid, &ws, WNOHANG);
-		while (pid == -1 && errno == EINTR);
-		if (pid <= 0 || i == f->n)
-			continue;
-		f->w[i].reaped = 1;
-		f->w[i].pub.status = csp__status(ws);
-		f->w[i].pub.sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
-		retire(f, &f->w[i]);
-		ended(f, &f->w[i]);
-		if (f->w[i].pub.halts && f->o->halt_when == CSP_HALT_NOW)
-			stop_all(f);
-		else if (f->w[i].pub.halts)
-			f->stop_new = 1;
-	}
+	for (i = 0; i < f->spawned; i++)
+		reap_worker(f, &f->w[i]);
+	return 0;
 }
 
 static int64_t
@@ -679,7 +694,7 @@ csp_fanout_pipe(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done
 	struct pipefan f;
 	int ret = -1, i;
 
-	if (o->flags & CSP_FANOUT_KEEP)
+	if (CSP__FANOUT_JOB_A_BLOCK(o))
 		return csp_fanout(in, out, o, done);
 	if (in == NULL || o->argv == NULL || o->argv[0] == NULL) {
 		errno = EINVAL;
@@ -705,14 +720,7 @@ csp_fanout_pipe(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done
 fail:
 	if (ret == -1 && f.w != NULL)
 		stop_all(&f);
-	if (o->halted && o->halt_why == CSP_HALT_SUCCESS)
-		o->exitval = 0;
-	else if (o->halted && o->halt_why == CSP_HALT_FAIL && o->halt_pct == 0 && o->halt_n == 1)
-		o->exitval = f.halt_status;
-	else if (o->halt_pct > 0)
-		o->exitval = f.spawned > 0 ? (int)(o->failed * 100 / f.spawned) : 0;
-	else
-		o->exitval = o->failed > 100 ? 101 : (int)o->failed;
+	o->exitval = csp__fanout_exitval(o, f.spawned, f.halt_status);
 	for (i = 0; i < f.n && f.w != NULL; i++)
 		if (f.w[i].pid > 0 && !f.w[i].reaped)
 			o->stopped = 1;

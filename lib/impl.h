@@ -39,6 +39,27 @@ void csp__child_start(pid_t parent, int ready, const int *keep, int nkeep,
 void csp__proc_init(csp_proc *p, pid_t pid, int flags);
 int csp__pidfd(pid_t pid);
 void csp__reap_orphans(const pid_t *mine, int n);
+/* replace.c: a job's arguments expanded into a template, quoted for a shell or not */
+typedef struct csp__arg {
+	const char *p;
+	size_t len;
+} csp__arg;
+typedef struct csp__repl {
+	const csp__arg *args;
+	int nargs;
+	long long seq;
+	int slot;
+	int quote;                /* each value as one shell word */
+	const char *rec;          /* -I: this string instead of {}, or NULL */
+} csp__repl;
+size_t csp__replace(char *dst, size_t size, const char *tmpl, const csp__repl *r);
+int csp__replace_has(const char *tmpl, const char *rec);
+int csp__script_word(char *const argv[]);
+size_t csp__quote(char *dst, size_t size, const char *s, size_t n);
+/* --pipe with one job a block (as parallel's), not long-lived workers: -k, -N, --cat */
+#define CSP__FANOUT_JOB_A_BLOCK(o) \
+	(((o)->flags & (CSP_FANOUT_KEEP | CSP_FANOUT_CAT)) || (o)->per_job > 0)
+int csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status);
 
 extern pid_t csp__reaper;      /* the process that called csp_subreaper, or 0 */
 extern sigset_t csp__sig_ours; /* signals the library itself set to SIG_IGN */

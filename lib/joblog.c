@@ -93,23 +93,31 @@ csp_joblog_write(int fd, const csp_fanout_job *job)
 {
 	char head[256], *line;
 	size_t n = 0, k;
-	int i, hl, r, e;
+	int i, hl, r, e, script;
 
 	/* GNU parallel's columns: a stopped job's exit value is -1, a signalled one's 0. */
 	hl = snprintf(head, sizeof(head), "%lld\t:\t%lld.%03lld\t%10.3f\t%lld\t%lld\t%d\t%d\t",
 	              job->seq, (long long)(job->start_ms / 1000), (long long)(job->start_ms % 1000),
 	              (double)job->runtime_ms / 1000.0, job->sent, job->received,
 	              job->timedout ? -1 : job->sig != 0 ? 0 : job->status, job->sig);
-	for (i = 0; job->argv[i] != NULL; i++)
-		n += quote(NULL, job->argv[i]) + 1;
+	/* A shell's script is the command line itself, as parallel logs it. */
+	script = strcmp(job->argv[0], "/bin/sh") == 0 && job->argv[1] != NULL &&
+	         strcmp(job->argv[1], "-c") == 0 && job->argv[2] != NULL && job->argv[3] == NULL;
+	for (i = script ? 2 : 0; job->argv[i] != NULL; i++)
+		n += (script ? strlen(job->argv[i]) : quote(NULL, job->argv[i])) + 1;
 	if ((line = malloc((size_t)hl + n + 1)) == NULL)
 		return -1;
 	memcpy(line, head, (size_t)hl);
 	k = (size_t)hl;
-	for (i = 0; job->argv[i] != NULL; i++) {
-		if (i > 0)
+	for (i = script ? 2 : 0; job->argv[i] != NULL; i++) {
+		if (i > (script ? 2 : 0))
 			line[k++] = ' ';
-		k += quote(line + k, job->argv[i]);
+		if (script) {
+			memcpy(line + k, job->argv[i], strlen(job->argv[i]));
+			k += strlen(job->argv[i]);
+		} else {
+			k += quote(line + k, job->argv[i]);
+		}
 	}
 	line[k++] = '\n';
 	r = write_all(fd, line, k);

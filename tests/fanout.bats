@@ -71,6 +71,45 @@ WAIT_FOR='wait_for() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05
 	assert_output '$(echo injected); echo x'
 }
 
+# Records that are code if a shell reads them as such: each would create a file.
+NASTY=('$(touch "$D/dollar")' '`touch "$D/tick"`' 'a; touch "$D/semi"' "q'u\"o'; touch \"\$D/quote\"" \
+	'sp  ace' $'new\nline; touch "$D/nl"' '' '| touch "$D/pipe"' '& touch "$D/amp"' '> "$D/redir"')
+
+@test "{} in a shell's -c script reaches the shell as data, never as code" {
+	D=$BATS_TEST_TMPDIR/d
+	mkdir "$D"
+	export D
+	for sh in sh bash dash /bin/sh "sh -e" "bash -o pipefail" "bash --norc"; do
+		# shellcheck disable=SC2086 # the shell and its options
+		leakfree csp-fanout -k -j2 $sh -c 'printf "[%s]\n" {}' ::: "${NASTY[@]}"
+		assert_success
+		assert_output "$(printf '[%s]\n' "${NASTY[@]}")"
+	done
+	leakfree csp-fanout -k sh -c 'printf "<%s>" {} {.} {/}; echo' ::: "a b/c'd.e"
+	assert_output "<a b/c'd.e><a b/c'd><c'd.e>"
+	# no script: each record is one, on purpose
+	leakfree csp-fanout -k sh -c ::: 'echo "$((6 * 7))"' 'echo x; echo y'
+	assert_output "$(printf '42\nx\ny')"
+	run ls -A "$D"
+	assert_output ""
+}
+
+@test "one word of shell syntax runs through /bin/sh, each value quoted; several words run directly" {
+	D=$BATS_TEST_TMPDIR/d
+	mkdir "$D"
+	export D
+	leakfree csp-fanout -k 'printf "[%s]\n" {} | cat' ::: "${NASTY[@]}"
+	assert_success
+	assert_output "$(printf '[%s]\n' "${NASTY[@]}")"
+	# no place for it: the record is appended to the script, quoted
+	leakfree csp-fanout -k 'printf "[%s]\n"' ::: "${NASTY[@]}"
+	assert_output "$(printf '[%s]\n' "${NASTY[@]}")"
+	leakfree csp-fanout -k printf '[%s]\n' '$HOME;' ::: "${NASTY[@]}"
+	assert_output "$(for r in "${NASTY[@]}"; do printf '[$HOME;]\n[%s]\n' "$r"; done)"
+	run ls -A "$D"
+	assert_output ""
+}
+
 @test "-0 reads NUL-terminated records" {
 	leakfree sh -c "printf 'a b\0c\nd\0' | csp-fanout -0 -k echo '[{}]'"
 	assert_success
@@ -96,7 +135,9 @@ WAIT_FOR='wait_for() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05
 	[ "${#lines[@]}" -eq 90 ]
 	for ((i = 0; i < 90; i += 3)); do
 		n=${lines[i]#a}
-		[ "${lines[i+1]}" = "b$n" ] && [ "${lines[i+2]}" = "c$n" ]
+		# one test a line: a && list whose first test fails would not fail the test
+		[ "${lines[i+1]}" = "b$n" ]
+		[ "${lines[i+2]}" = "c$n" ]
 	done
 }
 
@@ -125,9 +166,22 @@ WAIT_FOR='wait_for() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05
 	[ "${output#started }" -ge 1000 ]
 }
 
-@test "a job's output without a final newline gets one, so jobs never run together" {
-	leakfree csp-fanout -k printf %s ::: a b
-	assert_output "$(printf 'a\nb')"
+@test "a job's output is passed on unchanged: no newline added, NULs kept, as parallel" {
+	need_parallel
+	for mode in -k "-k --lb" "-k --tag" "-k --lb --tag" "-j1" "-j1 --tag" "-j1 --lb"; do
+		# shellcheck disable=SC2086 # the mode is a list of options
+		csp-fanout $mode printf '%s\0' ::: a "b c" > "$BATS_TEST_TMPDIR/ours"
+		# shellcheck disable=SC2086
+		par $mode printf '%s\0' ::: a "b c" > "$BATS_TEST_TMPDIR/theirs"
+		cmp "$BATS_TEST_TMPDIR/ours" "$BATS_TEST_TMPDIR/theirs"
+		# shellcheck disable=SC2086
+		csp-fanout $mode printf 'x\n%s' ::: a "b c" > "$BATS_TEST_TMPDIR/ours"
+		# shellcheck disable=SC2086
+		par $mode printf 'x\n%s' ::: a "b c" > "$BATS_TEST_TMPDIR/theirs"
+		cmp "$BATS_TEST_TMPDIR/ours" "$BATS_TEST_TMPDIR/theirs"
+	done
+	leakfree sh -c 'seq 1000 | tr "\n" "\0" | csp-fanout -0 -k printf "%s\0" | cksum'
+	assert_output "$(seq 1000 | tr '\n' '\0' | cksum)"
 }
 
 @test "stderr of each job is captured whole too" {
@@ -202,6 +256,29 @@ WAIT_FOR='wait_for() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05
 	done
 }
 
+@test "--pipe --halt soon,fail=50%: a percentage of all blocks, not of those ended so far" {
+	for k in -k ""; do
+		leakfree sh -c 'seq 10 | csp-fanout --pipe $1 -j1 --block 1 --halt soon,fail=50% cat' sh "$k"
+		assert_success
+		assert_output "$(seq 10)"
+		# five of ten blocks fail: 50%, parallel's status for it
+		leakfree sh -c 'seq 10 | csp-fanout --pipe -k -j1 --block 1 --halt soon,fail=50% sh -c "read x; exit \$((x % 2))"'
+		[ "$status" -eq 50 ]
+	done
+}
+
+@test "--halt now,done=1 exits with the halting job's status, as parallel" {
+	need_parallel
+	for set in "3 0" "0 3" "4"; do
+		# shellcheck disable=SC2086 # the set is a list of words
+		leakfree csp-fanout -j1 --halt now,done=1 sh -c 'exit $1' sh ::: $set
+		# shellcheck disable=SC2086
+		par -j1 --halt now,done=1 sh -c 'exit $1' sh ::: $set 2>/dev/null && want=0 || want=$?
+		echo "set $set: ours $status, parallel $want"
+		[ "$status" -eq "$want" ]
+	done
+}
+
 @test "--halt now,fail=1 stops the running jobs and starts no more" {
 	leakfree sh -c 'csp-fanout -j2 --halt now,fail=1 sh -c "set -- \$1; sleep \$1; echo \$1; exit \$2" sh ::: "0.2 3" "30 0" "0 0" "0 0" 2>/dev/null'
 	[ "$status" -eq 3 ]
@@ -271,10 +348,10 @@ WAIT_FOR='wait_for() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05
 	assert_output "$(printf 'a\nb\nc')"
 }
 
-@test "--line-buffer --tag: every line tagged, a last line without newline ended" {
-	leakfree csp-fanout -k --lb --tag sh -c 'printf "one\ntwo"' ::: x
+@test "--line-buffer --tag: every line tagged, a last line without newline left so" {
+	leakfree sh -c 'csp-fanout -k --lb --tag sh -c "printf \"one\ntwo\"" ::: x y | od -An -c'
 	assert_success
-	assert_output "$(printf 'x\tone\nx\ttwo')"
+	assert_output "$(printf 'x\tone\nx\ttwoy\tone\ny\ttwo' | od -An -c)"
 }
 
 @test "--bar draws done/total on stderr and nothing on stdout" {
@@ -311,6 +388,83 @@ WAIT_FOR='wait_for() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05
 @test "--pipe -0 cuts blocks at NULs" {
 	leakfree sh -c "seq 100000 | tr '\n' '\0' | csp-fanout --pipe -0 -k -j2 --block 1k cat | tr '\0' '\n' | cksum"
 	assert_output "$(seq 100000 | cksum)"
+}
+
+# Inputs for the byte-exact tests: text with and without a final newline, and binary.
+roundtrip_inputs() {
+	seq 100000 > "$1/text"
+	head -c 400000 "$1/text" > "$1/text-cut"  # ends inside a line
+	head -c 1500000 /dev/urandom > "$1/binary"
+	head -c 3000 /dev/urandom > "$1/small"
+}
+
+@test "--pipe -k gzip | zcat gives back the input byte for byte, any block size" {
+	d=$BATS_TEST_TMPDIR
+	roundtrip_inputs "$d"
+	for f in text text-cut binary; do
+		for b in 100 64k 1M 10M; do
+			leakfree sh -c 'csp-fanout --pipe -k -j3 --block "$1" gzip < "$2" > "$2.gz"' sh "$b" "$d/$f"
+			assert_success
+			zcat "$d/$f.gz" | cmp - "$d/$f"
+		done
+	done
+	leakfree sh -c 'csp-fanout --pipe -k -j3 --block 1 gzip < "$1" > "$1.gz"' sh "$d/small"
+	zcat "$d/small.gz" | cmp - "$d/small"
+}
+
+@test "--pipe -k bzip2 | bzcat gives back the input byte for byte" {
+	d=$BATS_TEST_TMPDIR
+	roundtrip_inputs "$d"
+	for f in text-cut binary; do
+		for b in 1k 1M; do
+			leakfree sh -c 'csp-fanout --pipe -k -j2 --block "$1" bzip2 < "$2" > "$2.bz2"' sh "$b" "$d/$f"
+			assert_success
+			bzcat "$d/$f.bz2" | cmp - "$d/$f"
+		done
+	done
+}
+
+@test "--pipe without -k: one worker's gzip stream is whole; many workers lose and add no byte" {
+	d=$BATS_TEST_TMPDIR
+	roundtrip_inputs "$d"
+	for f in text-cut binary; do
+		leakfree sh -c 'csp-fanout --pipe -j1 --block 100k gzip < "$1" | zcat | cmp - "$1"' sh "$d/$f"
+		assert_success
+		leakfree sh -c 'csp-fanout --pipe -j3 --block 10k cat < "$1" | wc -c' sh "$d/$f"
+		assert_output "$(wc -c < "$d/$f")"
+		# whole records mix: compared sorted, the input ending with a newline
+		{ cat "$d/$f"; echo; } > "$d/$f.nl"
+		leakfree sh -c 'csp-fanout --pipe -j3 --block 10k cat < "$1" | LC_ALL=C sort | cksum' sh "$d/$f.nl"
+		assert_output "$(LC_ALL=C sort "$d/$f.nl" | cksum)"
+		leakfree sh -c 'csp-fanout --pipe -j3 --block 10k wc -c < "$1" | awk "{ s += \$1 } END { print s }"' sh "$d/$f"
+		assert_output "$(wc -c < "$d/$f")"
+	done
+}
+
+@test "--pipe -N without -k: one job a block of N records, every record once" {
+	leakfree sh -c 'seq 100000 | csp-fanout --pipe -j3 -N 1000 cat | sort -n | cksum'
+	assert_output "$(seq 100000 | cksum)"
+	leakfree sh -c 'seq 10 | csp-fanout --pipe -j2 -N3 wc -l | sort -n'
+	assert_output "$(printf '1\n3\n3\n3')"
+}
+
+@test "-X with 100000 records: every one once, in jobs of about 128 KiB of arguments" {
+	leakfree sh -c 'seq 100000 | csp-fanout -k -j1 -X echo x{}y > "$1"' sh "$BATS_TEST_TMPDIR/out"
+	assert_success
+	run sh -c 'tr " " "\n" < "$1" | sed "s/^x//; s/y\$//" | cksum' sh "$BATS_TEST_TMPDIR/out"
+	assert_output "$(seq 100000 | cksum)"
+	run wc -l < "$BATS_TEST_TMPDIR/out"
+	[ "$output" -ge 4 ]
+	[ "$output" -le 10 ]
+}
+
+@test "--results: values . and .. stay inside their place" {
+	leakfree csp-fanout --results "$BATS_TEST_TMPDIR/r" echo ::: . .. ''
+	assert_success
+	[ "$(cat "$BATS_TEST_TMPDIR/r/1/\./stdout")" = . ]
+	[ "$(cat "$BATS_TEST_TMPDIR/r/1/\../stdout")" = .. ]
+	[ ! -e "$BATS_TEST_TMPDIR/r/stdout" ]
+	[ ! -e "$BATS_TEST_TMPDIR/stdout" ]
 }
 
 @test "20000 echo jobs: the same multiset out, and with -k the same sequence" {
@@ -480,29 +634,78 @@ SETSID='touch "$1/up"; setsid sleep 60 & sleep 60'
 
 # ---- bad input ----
 
-@test "an unknown option is a usage error: 2" {
+@test "an unknown option is a usage error: 255, apart from the failed-job counts" {
 	leakfree csp-fanout --no-such-option true
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 255 ]
 }
 
-@test "-j -1 is a usage error naming -j" {
-	leakfree csp-fanout -j -1 true
-	[ "$status" -eq 2 ]
-	assert_output --partial "-j"
+@test "-j +N, -j -N and -j N% count from the cores, as parallel's; -j+1 is -j +1" {
+	cores=$(nproc)
+	for j in "+1:$((cores + 1))" "-1:$((cores > 1 ? cores - 1 : 1))" "-99:1" "50%:$(((cores + 1) / 2))" \
+		"200%:$((2 * cores))" "3:3"; do
+		leakfree sh -c 'seq 60 | csp-fanout -j "$1" sh -c "echo {%}; sleep 0.05" | sort -n | tail -1' sh "${j%%:*}"
+		echo "-j ${j%%:*}: $output"
+		assert_output "${j#*:}"
+	done
+	leakfree sh -c 'seq 60 | csp-fanout -j+1 sh -c "echo {%}; sleep 0.05" | sort -n | tail -1'
+	assert_output "$((cores + 1))"
 }
 
 @test "bad values are usage errors naming their option" {
-	for o in "--halt sometimes" "--timeout soon" "--retries -2" "--block 1Q" "--halt now,fail=0"; do
+	for o in "--halt sometimes" "--timeout soon" "--retries -2" "--block 1Q" "--halt now,fail=0" \
+		"-j x" "-j 1x%" "-j +" "--halt now,fail=101%"; do
 		# shellcheck disable=SC2086 # option and value
 		leakfree csp-fanout $o true ::: 1
-		[ "$status" -eq 2 ]
+		[ "$status" -eq 255 ]
 		assert_output --partial "${o%% *}"
 	done
 }
 
 @test "no command is a usage error" {
 	leakfree csp-fanout ::: 1 2
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 255 ]
+}
+
+@test "-a: a directory or a missing file is an error naming it, status 255" {
+	leakfree csp-fanout -a "$BATS_TEST_TMPDIR" echo
+	[ "$status" -eq 255 ]
+	assert_output "csp-fanout: -a: $BATS_TEST_TMPDIR: Is a directory"
+	leakfree csp-fanout -a "$BATS_TEST_TMPDIR/none" echo
+	[ "$status" -eq 255 ]
+	assert_output "csp-fanout: -a: $BATS_TEST_TMPDIR/none: No such file or directory"
+}
+
+@test "-a FIFO waits for a writer in poll: its records run, and --done or a signal ends the wait" {
+	mkfifo "$BATS_TEST_TMPDIR/f"
+	leakfree bash -c '
+		csp-fanout -k -a "$1" echo got > "$1.out" 3>&- &
+		pid=$!
+		sleep 0.3
+		printf "x\ny\n" > "$1"
+		wait $pid
+		echo "status: $?"
+		cat "$1.out"
+	' sh "$BATS_TEST_TMPDIR/f"
+	assert_output "$(printf 'status: 0\ngot x\ngot y')"
+	leakfree bash -c 'exec 4< <(sleep 0.3); csp-fanout --done 4 -a "$1" echo got; echo "status: $?"' sh "$BATS_TEST_TMPDIR/f"
+	assert_output "status: 0"
+	leakfree bash -c '
+		csp-fanout -a "$1" echo got 3>&- &
+		pid=$!
+		sleep 0.3
+		kill -TERM $pid
+		wait $pid
+		echo "status: $?"
+	' sh "$BATS_TEST_TMPDIR/f"
+	assert_output "status: 143"
+}
+
+@test "the library reaps only its own jobs: the program keeps its other children" {
+	for mode in list pipe; do
+		leakfree "$CSP_PROG/fanoutwait" "$mode"
+		assert_success
+		assert_output --partial "kept 7"
+	done
 }
 
 @test "a command that does not exist: each job fails as 127, said once, the status counts them" {

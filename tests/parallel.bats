@@ -1,0 +1,232 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC1083 # {1}, {2/} and the like are replacement strings, literal
+# GNU parallel's command lines, unchanged, on csp-fanout: each runs through both
+# (-k on both) and their standard output and exit status must be the same, byte
+# for byte. Skips, visibly, where parallel is not installed.
+
+load common
+
+# same [-i FILE] ARGS...: parallel -k ARGS and csp-fanout -k ARGS, stdin from FILE.
+same() {
+	local in=/dev/null want ws
+	if [ "$1" = -i ]; then
+		in=$2
+		shift 2
+	fi
+	want=$BATS_TEST_TMPDIR/parallel.out
+	parallel --will-cite -k "$@" < "$in" > "$want" 2>/dev/null && ws=0 || ws=$?
+	leakfree sh -c 'out=$1 in=$2; shift 2; exec csp-fanout -k "$@" < "$in" > "$out" 2>/dev/null' \
+		sh "$BATS_TEST_TMPDIR/ours.out" "$in" "$@"
+	if [ "$status" -ne "$ws" ] || ! cmp -s "$want" "$BATS_TEST_TMPDIR/ours.out"; then
+		echo "differs: $*"
+		echo "parallel (status $ws):"; od -c "$want" | head -20
+		echo "csp-fanout (status $status):"; od -c "$BATS_TEST_TMPDIR/ours.out" | head -20
+		return 1
+	fi
+}
+
+# Records that a careless tool breaks: blanks, quotes, $, no letters. (parallel cuts
+# an argument of ::: at a newline; records with newlines come from -0 input below.)
+R=('a b' "it's" 'say "hi"' '$HOME' '-n' '*' 'x;y' '`id`')
+
+setup() {
+	command -v parallel >/dev/null || return 0
+	printf '%s\n' a 'b c' "d'e" '$f' > "$BATS_TEST_TMPDIR/in"
+	printf 'x\ny' > "$BATS_TEST_TMPDIR/in-cut"  # no final newline
+	printf '1,a b,x/y.z\n2,c,d.e\n' > "$BATS_TEST_TMPDIR/cols"
+}
+
+@test "several ::: sources make every combination; :::+ links one to the one before" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same echo ::: a b ::: 1 2
+	same echo ::: a b c ::: 1 2 ::: x y
+	same echo {3} {2} {1} ::: a b ::: 1 2 ::: x
+	same echo ::: a b :::+ 1 2
+	same echo ::: a b c :::+ 1 2 ::: x y
+	same echo {2}-{1} ::: "${R[@]}" ::: 1
+}
+
+@test ":::: FILE and -a FILE as sources, alone and with :::" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same echo :::: "$BATS_TEST_TMPDIR/in"
+	same echo :::: "$BATS_TEST_TMPDIR/in" ::: 1 2
+	same echo ::: 1 2 :::: "$BATS_TEST_TMPDIR/in-cut"
+	same echo :::: "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/in-cut"
+	same echo ::: 1 2 ::::+ "$BATS_TEST_TMPDIR/in-cut"
+	same -a "$BATS_TEST_TMPDIR/in" -a "$BATS_TEST_TMPDIR/in-cut" echo
+	same -a "$BATS_TEST_TMPDIR/in" echo {}-x
+	same -i "$BATS_TEST_TMPDIR/in-cut" echo
+}
+
+@test "-d DELIM and -0 cut the input where parallel cuts it" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	printf 'a b:c\nd:e' > "$BATS_TEST_TMPDIR/colon"
+	same -i "$BATS_TEST_TMPDIR/colon" -d : echo '[{}]'
+	same -i "$BATS_TEST_TMPDIR/colon" -d '\n' echo '[{}]'
+	printf 'a\0b c\0d\ne' > "$BATS_TEST_TMPDIR/nul"
+	same -i "$BATS_TEST_TMPDIR/nul" -0 echo '[{}]'
+	same -i "$BATS_TEST_TMPDIR/nul" -d '\0' echo '[{}]'
+}
+
+@test "--colsep: {1} {2} {-1} {1.} {1/} {1//} {1/.} and the columns appended" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same -i "$BATS_TEST_TMPDIR/cols" --colsep , echo {2} {1} {-1}
+	same -i "$BATS_TEST_TMPDIR/cols" --colsep , echo {3.} {3/} {3//} {3/.} {-2}
+	same -i "$BATS_TEST_TMPDIR/cols" --colsep , echo
+	same -i "$BATS_TEST_TMPDIR/cols" --colsep , echo {4}x
+	same -i "$BATS_TEST_TMPDIR/cols" -C , --tag echo {1}
+}
+
+@test "-n, -N, -N0: arguments a job, and {1}..{N}" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same -n2 echo ::: 1 2 3 4 5
+	same -N2 echo {2}-{1} ::: 1 2 3 4 5
+	same --max-args 3 echo ::: "${R[@]}"
+	same -N0 echo x ::: 1 2 3
+	same -N3 echo {} ::: a b c d
+}
+
+@test "-X, -m, --xargs: as many arguments a job as fit" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same -j1 -X echo x{}y ::: 1 2 3
+	same -j1 -m echo x{}y ::: 1 2 3
+	same -j2 -X echo ::: 1 2 3 4 5
+	same -j3 -m echo ::: 1 2 3 4 5 6 7
+	same -j1 --xargs echo ::: 1 2 3
+	seq 20 > "$BATS_TEST_TMPDIR/twenty"
+	same -i "$BATS_TEST_TMPDIR/twenty" -j2 -X echo
+}
+
+@test "-I STR, --will-cite, --no-notice" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same -I XX echo XX-{} ::: 1 2
+	same -I @@ echo @@.@@ ::: "${R[@]}"
+	same --will-cite --no-notice echo ::: a
+}
+
+@test "one word with shell syntax runs through a shell, its values data" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same 'echo {} | tr a-z A-Z' ::: "${R[@]}"
+	same 'printf "[%s]\n" {}; echo $((1 + 1))' ::: "${R[@]}"
+	same 'echo got' ::: "${R[@]}"
+	same -q printf '[%s]\n' ::: "${R[@]}"
+	printf 'a b\0two\nlines\0$x\0' > "$BATS_TEST_TMPDIR/nul"
+	same -i "$BATS_TEST_TMPDIR/nul" -0 'printf "<%s>\n" {}'
+	same -i "$BATS_TEST_TMPDIR/nul" -0 -q printf '<%s>\n'
+}
+
+@test "-v, -t, --dry-run print the command line as parallel does" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same -v echo ::: "${R[@]}"
+	same --dry-run echo {} x ::: "${R[@]}"
+	same --dry-run 'echo {} | wc -c' ::: "${R[@]}"
+	same -t echo ::: a b
+	want=$(parallel --will-cite -k -j1 -t echo ::: a "b c" 2>&1 >/dev/null)
+	leakfree sh -c 'csp-fanout -k -j1 -t echo ::: a "b c" 2>&1 >/dev/null'
+	assert_output "$want"
+}
+
+@test "-r skips blank records; --trim cuts blanks off arguments" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	printf 'a\n\n  \nb\n' > "$BATS_TEST_TMPDIR/blank"
+	same -i "$BATS_TEST_TMPDIR/blank" -r echo '[{}]'
+	same -i "$BATS_TEST_TMPDIR/blank" echo '[{}]'
+	printf ' a \n\tb\t\n' > "$BATS_TEST_TMPDIR/pad"
+	for t in n l r lr rl; do
+		same -i "$BATS_TEST_TMPDIR/pad" --trim "$t" echo '[{}]'
+	done
+}
+
+@test "--tag, --tagstring, -u, and outputs without a final newline" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same --tag echo ::: a 'b c'
+	same --tag 'printf "x\ny"' ::: a b
+	same --tag --lb 'printf "x\ny"' ::: a b
+	same --tagstring '<{}>' echo x ::: a 'b c'
+	same --tagstring '{2}:{1}' echo ::: a b ::: 1 2
+	same -j1 -u echo ::: a b c
+	same printf '%s' ::: a b
+	same -q printf '%s\0' ::: a b
+}
+
+@test "--delay, --shuf, --nice, --env: accepted, the same output" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same --delay 0.05 echo ::: a b c
+	same --nice 5 echo ::: a b
+	same --env HOME echo ::: a
+	leakfree sh -c 'csp-fanout --shuf echo ::: 1 2 3 4 5 6 7 8 | sort -n'
+	assert_output "$(seq 8)"
+}
+
+@test "exit statuses: failed jobs counted, --halt as parallel" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same 'exit {}' ::: 0 1 2
+	same 'exit {}' ::: 0 3 3 0
+	same --halt now,done=1 -j1 'echo {}; exit {}' ::: 3 0
+	same --halt now,done=1 -j1 'echo {}; exit {}' ::: 0 3
+	same --halt soon,fail=1 -j1 'echo {}; exit {}' ::: 0 4 0
+	same --halt now,success=1 -j1 'echo {}; exit {}' ::: 1 0 1
+	same --halt now,fail=50% -j1 'echo {}; exit {}' ::: 1 1 0 0
+	same --halt soon,fail=2 -j1 'echo {}; exit {}' ::: 1 0 1 0
+}
+
+@test "--pipe: blocks cut where parallel cuts them, -N records a block, --cat and --fifo" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	seq 10000 > "$BATS_TEST_TMPDIR/seq"
+	printf 'a\nb\nc' > "$BATS_TEST_TMPDIR/abc"
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe --block 1k wc -l
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe --block 10k -j1 wc -c
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe --block 1k cat
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe -N 300 wc -l
+	same -i "$BATS_TEST_TMPDIR/abc" --pipe -N2 'cat; echo .'
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe --cat -N 999 cat {}
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe --fifo -N 999 cat {}
+	same -i "$BATS_TEST_TMPDIR/abc" --pipe --round-robin -j1 cat
+	same -i "$BATS_TEST_TMPDIR/seq" --pipe 'wc -l | tr 0-9 a-j'
+}
+
+@test "--header : names the columns and the sources; -E ends the input at a record" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	printf 'n,v\na b,1\nc,2\n' > "$BATS_TEST_TMPDIR/h.csv"
+	same -i "$BATS_TEST_TMPDIR/h.csv" --header : --colsep , echo {v}-{n} {1}
+	same -i "$BATS_TEST_TMPDIR/h.csv" --header : --colsep , 'echo {v} {n.}'
+	same --header : --colsep , -a "$BATS_TEST_TMPDIR/h.csv" echo {n}
+	same --header : echo {x}-{y} ::: x a b ::: y 1 2
+	same --header : --tagstring '<{y}>' echo {x} ::: x a b ::: y 1
+	printf 'a\nb\nSTOP\nc\n' > "$BATS_TEST_TMPDIR/stop"
+	same -i "$BATS_TEST_TMPDIR/stop" -E STOP echo
+	same -E b echo ::: a b c
+	same -i "$BATS_TEST_TMPDIR/stop" --eta echo
+}
+
+@test "--joblog with --resume, --resume-failed, --retry-failed: the same jobs run again, the same log" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	for run in ":0 1 0 2" "--resume:0 1 0 2 5 0" "--resume-failed:0 1 0 2 5 0 7" \
+		"--retry-failed:ignored" "--resume-failed:0 1 0 9"; do
+		# shellcheck disable=SC2086 # the option and the values are lists of words
+		parallel --will-cite -k --joblog "$d/Lp" ${run%%:*} 'echo {}; exit {}' ::: ${run#*:} \
+			> "$d/want" 2>/dev/null && ws=0 || ws=$?
+		# shellcheck disable=SC2086
+		leakfree sh -c 'out=$1; shift; csp-fanout -k "$@" > "$out"' sh "$d/ours" \
+			--joblog "$d/Lo" ${run%%:*} 'echo {}; exit {}' ::: ${run#*:}
+		echo "$run: parallel $ws, ours $status"
+		[ "$status" -eq "$ws" ]
+		cmp "$d/want" "$d/ours"
+		[ "$(cut -f 1,7,9 "$d/Lo" | sort)" = "$(cut -f 1,7,9 "$d/Lp" | sort)" ]
+	done
+}
+
+@test "--results DIR: parallel's tree of seq, stdout and stderr files, nothing on stdout" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	same --results "$d/p" 'echo {}; echo err {} >&2; exit {2}' ::: a 'b/c' 'x\y' "q'u o" ::: 0 3
+	rm -rf "$d/p"
+	parallel --will-cite -k --results "$d/p" 'printf {}; echo err {} >&2' ::: a 'b/c' 'x\y' "q'u o" ::: 1 2 \
+		>/dev/null 2>&1
+	leakfree csp-fanout -k --results "$d/o" 'printf {}; echo err {} >&2' ::: a 'b/c' 'x\y' "q'u o" ::: 1 2
+	assert_success
+	assert_output ""
+	diff -r "$d/p" "$d/o"
+	[ "$(find "$d/o" -name stdout | wc -l)" -eq 8 ]
+}
