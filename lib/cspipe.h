@@ -174,6 +174,10 @@ int csp_done_open(csp_done *d, const char *fd_or_fifo);
 int csp_cancel_on_signals(csp_done *d);
 int csp_signalled(void);
 int csp_clean_exit(int r);
+void csp_reraise(int sig) __attribute__((noreturn));
+/* commands: the skeleton of every command that starts processes; guard.c: the guardian */
+int csp_command_start(csp_done *done, const csp_done *parent);
+int csp_guard(void);
 int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
 /* The patterns as calls: each command is a thin shell over one of these. */

@@ -34,6 +34,9 @@ child(pid_t parent, char *const argv[], const int fds[3], int flags, int errfd)
 			goto fail;
 	csp__child_start(parent, keep, 1, NULL, !(flags & CSP_SPAWN_INHERIT));
 	signal(SIGPIPE, SIG_DFL);  /* the library's SIG_IGN is not the program's */
+	for (i = 1; i <= 64 && csp__ign != 0; i++)
+		if (CSP__IGNORED(i))
+			signal(i, SIG_IGN);  /* but the command's parent's is: jobs keep it */
 	execvp(argv[0], argv);
 fail:
 	e = errno;

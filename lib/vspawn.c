@@ -82,6 +82,14 @@ child(pid_t parent, const char *path, char *const argv[], const int fds[3],
 			sigaction(i, &sa, NULL);
 		}
 	}
+	/* What the command's parent ignored, its jobs ignore too (csp_command_start). */
+	for (i = 1; i <= 64 && csp__ign != 0; i++) {
+		if (CSP__IGNORED(i)) {
+			sa.sa_handler = SIG_IGN;
+			sa.sa_flags = 0;
+			sigaction(i, &sa, NULL);
+		}
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (path != NULL)
