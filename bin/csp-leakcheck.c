@@ -231,9 +231,14 @@ main(int argc, char *argv[])
 	if (argc == 0)
 		usage(CSP_EXIT_USAGE);
 
-	/* The guardian (SIGCHLD at its default first): a SIGKILL of ours leaves nothing either. */
-	if (csp_guard() == -1)
+	/*
+	 * The guardian (SIGCHLD at its default first): a SIGKILL of ours leaves
+	 * nothing either. Not with -n or -i: what they leave is left on purpose.
+	 */
+	if (!nokill && nignore == 0 && csp_guard() == -1)
 		err(CSP_EXIT_SYS, "starting the guardian");
+	else if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
+		err(CSP_EXIT_SYS, "SIGCHLD");  /* ignored, the command would reap itself unseen */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		err(CSP_EXIT_SYS, "becoming a subreaper");
 	/* Every signal that would end us, but SIGPIPE: ours come from our own report's writes. */
