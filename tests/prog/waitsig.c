@@ -3,6 +3,7 @@
  * ended as its parent sees it: "signal N" (WIFSIGNALED) or "exit N".
  *
  *   waitsig MS SIGNAL command [arg ...]     SIGNAL 0 sends none
+ *   waitsig /FILE SIGNAL command [arg ...]  once FILE exists (up to 30 s)
  *
  * A shell's $? cannot tell a death by SIGINT from an exit(130); this can.
  */
@@ -37,6 +38,12 @@ main(int argc, char *argv[])
 	}
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = ms % 1000 * 1000000;
+	if (argv[1][0] == '/') {
+		ts.tv_sec = 0;
+		ts.tv_nsec = 10 * 1000000;
+		for (ms = 0; ms < 3000 && access(argv[1], F_OK) == -1; ms++)
+			nanosleep(&ts, NULL);
+	}
 	if (sig != 0 && nanosleep(&ts, NULL) == 0)
 		kill(pid, sig);
 	while (waitpid(pid, &ws, 0) == -1)
