@@ -140,24 +140,18 @@ csp_cancel_on_signals(csp_done *d)
 }
 
 /*
- * The start of every command that starts processes: SIGCHLD to its default
- * (ignored, children would reap themselves), the ignored signals noted, the
- * guardian forked (csp_guard: we return in the worker), the worker a child
- * subreaper, done made from parent and cancelled by every ending signal.
- * Those signals stay blocked until their handlers are in, so none is lost.
+ * The start of every command that starts processes: the ignored signals
+ * noted; the guardian forked (csp_guard, which puts SIGCHLD back to its
+ * default: ignored, children reap themselves), and we go on as the worker,
+ * a child subreaper, done made from parent and cancelled by every ending
+ * signal. Those stay blocked until their handlers are in: none is lost.
  */
 int
 csp_command_start(csp_done *done, const csp_done *parent)
 {
-	struct sigaction sa;
 	sigset_t set, old;
 	int e;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGCHLD, &sa, NULL) == -1)
-		return -1;
 	record_ignored();
 	csp__term_set(&set);
 	sigaddset(&set, SIGCHLD);

@@ -115,8 +115,11 @@ every_end() {
 	done
 }
 
-@test "SIGALRM to csp-timeout is its deadline: 124, and nothing is left" {
+@test "SIGALRM to csp-timeout is its deadline: 124, the command gets -s's signal, nothing is left" {
 	killed 14 csp-timeout 60 sh -c "$J" </dev/null
+	assert_line "exit 124"
+	killed 14 csp-timeout -s USR2 60 sh -c 'trap "echo got USR2; exit 0" USR2; '"$J"' & wait' </dev/null
+	assert_line "got USR2"
 	assert_line "exit 124"
 }
 
