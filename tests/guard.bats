@@ -128,7 +128,7 @@ every_end() {
 	for cmd in "csp-race 'echo x'" "csp-timeout 5 echo x" "csp-merge -c 'echo x'" \
 	    "csp-group 'echo x'" "csp-leakcheck echo x" "csp-supervise -- echo x" \
 	    "csp-heartbeat -i 1s -- echo x" "csp-fanout echo ::: x"; do
-		leakfree timeout 20 sh -c "trap '' CHLD; exec $cmd" </dev/null
+		leakfree timeout 20 bash -c "trap '' CHLD; exec $cmd" </dev/null
 		assert_success
 		assert_output "x"
 	done
