@@ -150,20 +150,6 @@ kill_all(int sfd, pid_t cmd, int *status, size_t n, int64_t grace)
 	}
 }
 
-/* Would sig end a process by default? Not the faults: a fault of ours is no request. */
-static int
-terminates(int sig)
-{
-	switch (sig) {
-	case SIGHUP: case SIGINT: case SIGQUIT: case SIGUSR1: case SIGUSR2: case SIGPIPE:
-	case SIGALRM: case SIGTERM: case SIGXCPU: case SIGXFSZ: case SIGVTALRM: case SIGPROF:
-	case SIGPOLL: case SIGPWR: case SIGSTKFLT:
-		return 1;
-	default:
-		return sig >= SIGRTMIN && sig <= SIGRTMAX;
-	}
-}
-
 static void
 report(FILE *out, size_t n)
 {
@@ -242,10 +228,9 @@ main(int argc, char *argv[])
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		err(CSP_EXIT_SYS, "becoming a subreaper");
 	/* Every signal that would end us, but SIGPIPE: ours come from our own report's writes. */
-	sigemptyset(&set);
-	for (ch = 1; ch < NSIG; ch++)
-		if (ch == SIGCHLD || (ch != SIGPIPE && terminates(ch)))
-			sigaddset(&set, ch);
+	csp_term_signals(&set);
+	sigdelset(&set, SIGPIPE);
+	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
 	    (sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		err(CSP_EXIT_SYS, "signalfd");

@@ -56,7 +56,7 @@ static int ign_recorded;
  * (SEGV, BUS, ILL, FPE, ABRT, TRAP, SYS), which a handler would only loop on.
  */
 void
-csp__term_set(sigset_t *set)
+csp_term_signals(sigset_t *set)
 {
 	static const int sigs[] = {
 		SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
@@ -89,7 +89,7 @@ record_ignored(void)
 	if (ign_recorded)
 		return;
 	ign_recorded = 1;
-	csp__term_set(&set);
+	csp_term_signals(&set);
 	for (s = 1; s <= 64 && s < NSIG; s++)
 		if (sigismember(&set, s) == 1 && sigaction(s, NULL, &sa) == 0 &&
 		    !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN)
@@ -131,7 +131,7 @@ csp_cancel_on_signals(csp_done *d)
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	csp__term_set(&set);
+	csp_term_signals(&set);
 	for (s = 1; s < NSIG; s++)
 		if (sigismember(&set, s) == 1 && sigaction(s, &sa, NULL) == -1)
 			return -1;
@@ -153,7 +153,7 @@ csp_command_start(csp_done *done, const csp_done *parent)
 	int e;
 
 	record_ignored();
-	csp__term_set(&set);
+	csp_term_signals(&set);
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, &old) == -1)
 		return -1;

@@ -3,7 +3,6 @@
 #define CSP_IMPL_H
 
 #include <poll.h>
-#include <signal.h>
 
 #include "cspipe.h"
 
@@ -34,8 +33,7 @@ void csp__child_start(pid_t parent, const int *keep, int nkeep, const char *name
 int csp__pidfd(pid_t pid);
 void csp__reap_orphans(const pid_t *mine, int n);
 
-/* cmd.c: the signals a command takes as cancellation; those it found ignored. */
-void csp__term_set(sigset_t *set);
+/* cmd.c: the signals a command found ignored. */
 extern unsigned long long csp__ign;  /* bit sig-1: ignored when we started; jobs keep it so */
 #define CSP__IGNORED(sig) ((sig) <= 64 && (csp__ign & (1ULL << ((sig) - 1))))
 
