@@ -2,6 +2,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "cspipe.h"
 
 #define JOBS_MAX 1024
+#define GRACE_MS 1000             /* for what the commands left: SIGTERM, this, SIGKILL */
 
 static const csp_opt opts[] = {
 	CSP_OPT_NULL_ROW,
@@ -72,13 +74,20 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		csp_usage_exit(&use, CSP_EXIT_USAGE);
+	if (parent == &ext && ext.rfd == STDIN_FILENO)
+		errx(CSP_EXIT_USAGE, "--done: 0 is where the input comes from, not a done");
 
-	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
+	/* With commands: the guardian, the subreaper, SIGCHLD; either way every ending signal. */
+	if (((flags & CSP_SRC_CMD) ? csp_command_start(&done, parent) == -1 :
+	     csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1) ||
 	    csp_rd_init(&names, STDIN_FILENO, delim) == -1 ||
 	    csp_wr_init(&out, STDOUT_FILENO) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	r = csp_bridge(&names, &out, flags, (int)jobs, report, NULL, &done);
 	e = errno;
+	/* What the commands left, setsid() escapers included, came to us: it goes too. */
+	if ((flags & CSP_SRC_CMD) && csp_stop_tree(SIGTERM, GRACE_MS) == -1)
+		warn("stopping what the commands left behind");
 	csp_rd_free(&names);
 	csp_wr_free(&out);
 	errno = e;

@@ -885,9 +885,10 @@ main(int argc, char *argv[])
 	o.ended = ended;
 	o.arg = &rep;
 
-	if (csp_subreaper() == -1)
-		err(EXIT_ERR, "becoming a subreaper");
-	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
+	if (args == NULL && infd == STDIN_FILENO && parent == &ext && ext.rfd == STDIN_FILENO)
+		errx(EXIT_ERR, "--done: 0 is where the records come from, not a done");
+	/* The guardian, the subreaper, SIGCHLD, every ending signal: what every command does. */
+	if (csp_command_start(&done, parent) == -1 ||
 	    csp_rd_init(&in, infd, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1 ||
 	    csp_wr_init(&errw, STDERR_FILENO) == -1)
 		err(EXIT_ERR, "setting up");
@@ -896,9 +897,9 @@ main(int argc, char *argv[])
 		err(EXIT_ERR, "--header: reading the first record");
 	r = csp_fanout(args != NULL ? NULL : &in, &out, &o, &done);
 	e = errno;
-	/* Stopped jobs may have left escapers (setsid) behind: we inherited them. */
-	if (r == -1 || o.stopped)
-		csp_stop_tree(SIGTERM, o.grace_ms);
+	/* What the jobs left, setsid() escapers included, came to us: it goes too. */
+	if (csp_stop_tree(SIGTERM, o.grace_ms) == -1)
+		warn("stopping what the jobs left behind");
 	csp_rd_free(&in);
 	csp_wr_free(&out);
 	csp_wr_free(&errw);
@@ -907,10 +908,9 @@ main(int argc, char *argv[])
 	free_joblog(&rep);
 	free(retry);
 	free((char **)o.argv);
-	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
-	if (r == -1 && (e == ECANCELED || e == EPIPE))
-		return 0;  /* --done, or our reader went away: a clean stop */
+	errno = e;
+	if (csp_clean_exit(r) != -1)
+		return 0;  /* --done, or our reader went away: a clean stop; a signal: raised again */
 	if (r == -1) {
 		errno = e;
 		err(EXIT_ERR, "running the jobs");

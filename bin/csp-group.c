@@ -42,7 +42,7 @@ finish(int r, const csp_group_cmd *cmds, int failed)
 	const csp_group_cmd *c;
 
 	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
+		csp_reraise(csp_signalled());  /* so a shell loop stops on Ctrl-C */
 	if (r == -1 && errno == ECANCELED)
 		return 0;  /* --done: a clean stop */
 	if (r == -1)
@@ -98,9 +98,8 @@ main(int argc, char *argv[])
 	for (i = 0; i < n; i++)
 		cmds[i].cmd = argv[optind + i];
 
-	/* Orphans come to us, so what a command leaves behind, setsid() or not, is stopped too. */
-	if (csp_subreaper() == -1 || csp_done_make(&done, parent) == -1 ||
-	    csp_cancel_on_signals(&done) == -1)
+	/* The guardian, the subreaper (what a command leaves behind, setsid() or not, comes to us), SIGCHLD, every ending signal. */
+	if (csp_command_start(&done, parent) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	r = csp_group(cmds, n, (int)jobs, grace, &failed, &done);
 	e = errno;

@@ -58,7 +58,7 @@ static int
 finish(int r, const csp_heartbeat_cmd *hb, const char *timeout)
 {
 	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
+		csp_reraise(csp_signalled());  /* so a shell loop stops on Ctrl-C */
 	if (r == 0)
 		return hb->status;
 	if (errno == ECANCELED)
@@ -139,9 +139,8 @@ main(int argc, char *argv[])
 	hb.fd = (int)fd;
 	hb.argv = argv + optind;
 
-	/* Orphans come to us, so what the command leaves behind, setsid() or not, is stopped too. */
-	if (csp_subreaper() == -1 || csp_done_make(&done, parent) == -1 ||
-	    csp_cancel_on_signals(&done) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
+	/* The guardian, the subreaper (what the command leaves behind comes to us), SIGCHLD, signals. */
+	if (csp_command_start(&done, parent) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	r = csp_heartbeat(&hb, &out, delim, &done);
 	e = errno;

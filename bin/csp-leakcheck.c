@@ -217,13 +217,20 @@ main(int argc, char *argv[])
 	if (argc == 0)
 		csp_usage_exit(&use, CSP_EXIT_USAGE);
 
+	/*
+	 * The guardian (SIGCHLD at its default first): a SIGKILL of ours leaves
+	 * nothing either. Not with -n or -i: what they leave is left on purpose.
+	 */
+	if (!nokill && nignore == 0 && csp_guard() == -1)
+		err(CSP_EXIT_SYS, "starting the guardian");
+	else if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
+		err(CSP_EXIT_SYS, "SIGCHLD");  /* ignored, the command would reap itself unseen */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		err(CSP_EXIT_SYS, "becoming a subreaper");
-	sigemptyset(&set);
+	/* Every signal that would end us, but SIGPIPE: ours come from our own report's writes. */
+	csp_term_signals(&set);
+	sigdelset(&set, SIGPIPE);
 	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
 	    (sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		err(CSP_EXIT_SYS, "signalfd");
@@ -249,7 +256,7 @@ main(int argc, char *argv[])
 	if (sig != 0) {
 		/* Cancelled: nothing to report, everything to stop. */
 		kill_all(sfd, cmd.pid, &status, n, grace);
-		return CSP_EXIT_SIGNAL + sig;
+		csp_reraise(sig);  /* so a shell loop stops on Ctrl-C */
 	}
 	if (n == 0)
 		return status;

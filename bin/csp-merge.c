@@ -2,12 +2,15 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cspipe.h"
+
+#define GRACE_MS 1000             /* for what the commands left: SIGTERM, this, SIGKILL */
 
 static const csp_opt opts[] = {
 	CSP_OPT_NULL_ROW,
@@ -43,7 +46,7 @@ main(int argc, char *argv[])
 	struct { const char *name; int flags; } *arg;
 	csp_done ext, done;
 	const csp_done *parent = NULL;
-	int ch, delim = '\n', flags = 0, n = 0, nsrc = 0, bad = 0, stdin_seen = 0, i, r, e;
+	int ch, delim = '\n', flags = 0, n = 0, nsrc = 0, bad = 0, stdin_seen = 0, cmds = 0, i, r, e;
 	csp_src *srcs;
 	csp_wr out;
 
@@ -84,8 +87,14 @@ main(int argc, char *argv[])
 	for (i = 0; i < n; i++)
 		if (arg[i].flags == CSP_SRC_STDIN && stdin_seen++)
 			errx(CSP_EXIT_USAGE, "-: standard input named twice");
+	for (i = 0; i < n; i++)
+		cmds += arg[i].flags == CSP_SRC_CMD;
+	if (stdin_seen && parent == &ext && ext.rfd == STDIN_FILENO)
+		errx(CSP_EXIT_USAGE, "--done: 0 is where the input comes from, not a done");
 
-	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
+	/* With commands: the guardian, the subreaper, SIGCHLD; either way every ending signal. */
+	if ((cmds > 0 ? csp_command_start(&done, parent) == -1 :
+	     csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1) ||
 	    csp_wr_init(&out, STDOUT_FILENO) == -1 ||
 	    (srcs = calloc((size_t)n, sizeof(*srcs))) == NULL)
 		err(CSP_EXIT_SYS, "setting up");
@@ -100,6 +109,9 @@ main(int argc, char *argv[])
 	}
 	r = csp_merge(srcs, nsrc, &out, flags, report, NULL, &done);
 	e = errno;
+	/* What the commands left, setsid() escapers included, came to us: it goes too. */
+	if (cmds > 0 && csp_stop_tree(SIGTERM, GRACE_MS) == -1)
+		warn("stopping what the commands left behind");
 	csp_wr_free(&out);
 	free(srcs);
 	free(arg);

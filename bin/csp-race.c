@@ -2,6 +2,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -31,10 +32,9 @@ finish(int r, const csp_race_cmd *cmds)
 {
 	int e = errno;
 
-	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
-	if (r == -1 && (e == ECANCELED || e == EPIPE))
-		return 0;  /* --done, or our reader went away: a clean stop */
+	errno = e;
+	if (csp_clean_exit(r) != -1)
+		return 0;  /* --done, or our reader went away: a clean stop; a signal: raised again */
 	if (r == -1 && csp_exec_status(e) != CSP_EXIT_SYS) {
 		warn("/bin/sh");
 		return csp_exec_status(e);
@@ -55,7 +55,7 @@ main(int argc, char *argv[])
 	csp_race_cmd *cmds;
 	long long replicas = 0;
 	int64_t grace = RACE_GRACE_MS;
-	int ch, flags = 0, n, i, r, status;
+	int ch, flags = 0, n, i, r, e, status;
 	csp_wr out;
 
 	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
@@ -94,10 +94,14 @@ main(int argc, char *argv[])
 	for (i = 0; i < n; i++)
 		cmds[i].cmd = argv[replicas > 0 ? optind : optind + i];
 
-	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
-	    csp_wr_init(&out, STDOUT_FILENO) == -1)
+	/* The guardian, the subreaper, SIGCHLD, every ending signal: what every command does. */
+	if (csp_command_start(&done, parent) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	r = csp_race(&out, cmds, n, flags, grace, &done);
+	e = errno;
+	if (csp_stop_tree(SIGTERM, grace) == -1)
+		warn("stopping what the commands left behind");
+	errno = e;
 	status = finish(r, cmds);
 	csp_wr_free(&out);
 	csp_done_free(&done);

@@ -68,6 +68,8 @@ main(int argc, char *argv[])
 		errx(CSP_EXIT_USAGE, "unexpected argument: %s", csp_quote(argv[optind]));
 	if (n == 0)
 		errx(CSP_EXIT_USAGE, "-r: a rate is needed (or -L)");
+	if (parent == &ext && ext.rfd == STDIN_FILENO)
+		errx(CSP_EXIT_USAGE, "--done: 0 is where the input comes from, not a done");
 
 	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
 	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
@@ -75,7 +77,7 @@ main(int argc, char *argv[])
 	r = csp_ratelimit(&in, &out, rates, n, burst, &done);
 	close(STDIN_FILENO);  /* upstream gets EPIPE and stops */
 	if (csp_signalled()) {
-		status = CSP_EXIT_SIGNAL + csp_signalled();
+		csp_reraise(csp_signalled());  /* so a shell loop stops on Ctrl-C */
 	} else if (r == -1 && errno != ECANCELED && errno != EPIPE) {
 		/* ECANCELED: --done, a clean stop; EPIPE: our reader went away, stop quietly */
 		warn("ratelimit");

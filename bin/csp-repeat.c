@@ -2,11 +2,14 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "cspipe.h"
+
+#define GRACE_MS 1000             /* for what the command left: SIGTERM, this, SIGKILL */
 
 static const csp_opt opts[] = {
 	{ 'c', "command", "command", "repeat the output of this command (sh -c), run again and again" },
@@ -52,8 +55,12 @@ main(int argc, char *argv[])
 	}
 	if (command != NULL && optind < argc)
 		errx(CSP_EXIT_USAGE, "-c: no values with a command");
+	if (command == NULL && optind == argc && parent == &ext && ext.rfd == STDIN_FILENO)
+		errx(CSP_EXIT_USAGE, "--done: 0 is where the input comes from, not a done");
 
-	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
+	/* With a command: the guardian, the subreaper, SIGCHLD; either way every ending signal. */
+	if ((command != NULL ? csp_command_start(&done, parent) == -1 :
+	     csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1) ||
 	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	if (command != NULL)
@@ -61,6 +68,9 @@ main(int argc, char *argv[])
 	else
 		r = csp_repeat(&in, &out, argv + optind, (size_t)(argc - optind), &done);
 	e = errno;
+	/* What the command left, setsid() escapers included, came to us: it goes too. */
+	if (command != NULL && csp_stop_tree(SIGTERM, GRACE_MS) == -1)
+		warn("stopping what the command left behind");
 	csp_rd_free(&in);
 	csp_wr_free(&out);
 	csp_done_free(&done);

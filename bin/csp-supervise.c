@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -58,7 +59,7 @@ main(int argc, char *argv[])
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	long long v;
-	int ch, r, status = 0;
+	int ch, r, e, status = 0;
 	csp_wr out;
 
 	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
@@ -106,12 +107,16 @@ main(int argc, char *argv[])
 		errx(CSP_EXIT_USAGE, "--heartbeat-fd: %d: above the descriptor limit", w.pulse_fd);
 	w.argv = argv + optind;
 
-	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
-	    csp_wr_init(&out, STDOUT_FILENO) == -1)
+	/* The guardian, the subreaper, SIGCHLD, every ending signal: what every command does. */
+	if (csp_command_start(&done, parent) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	r = csp_supervise(&w, &out, &done);
+	e = errno;
+	if (csp_stop_tree(SIGTERM, w.grace) == -1)
+		warn("stopping what the command left behind");
+	errno = e;
 	if (csp_signalled()) {
-		status = CSP_EXIT_SIGNAL + csp_signalled();
+		csp_reraise(csp_signalled());  /* so a shell loop stops on Ctrl-C */
 	} else if (r == -1 && (errno == ECANCELED || errno == EPIPE)) {
 		status = 0;  /* --done: a clean stop; or our reader went away: stop quietly */
 	} else if (r == -1) {

@@ -51,6 +51,8 @@ main(int argc, char *argv[])
 		csp_usage_exit(&use, CSP_EXIT_USAGE);
 	if (csp_parse_count(argv[optind], 0, INT64_MAX, &n) == -1)
 		errx(CSP_EXIT_USAGE, "count: invalid: %s", csp_quote(argv[optind]));
+	if (parent == &ext && ext.rfd == STDIN_FILENO)
+		errx(CSP_EXIT_USAGE, "--done: 0 is where the input comes from, not a done");
 
 	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
 	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)

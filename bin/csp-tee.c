@@ -2,11 +2,14 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "cspipe.h"
+
+#define GRACE_MS 500              /* for what the commands left: SIGTERM, this, SIGKILL */
 
 static const csp_opt opts[] = {
 	{ 'c', "command", "command", "a command (sh -c) that gets every record; give one or more" },
@@ -57,7 +60,7 @@ main(int argc, char *argv[])
 	csp_done ext, done;
 	const csp_done *parent = NULL;
 	csp_tee_cmd *cmds;
-	int ch, delim = '\n', flags = 0, n = 0, r, status;
+	int ch, delim = '\n', flags = 0, n = 0, r, e, status;
 	csp_rd in;
 	csp_wr out;
 
@@ -90,12 +93,20 @@ main(int argc, char *argv[])
 		errx(CSP_EXIT_USAGE, "unexpected argument: %s (commands go after -c)", csp_quote(argv[optind]));
 	if (n == 0)
 		errx(CSP_EXIT_USAGE, "-c: at least one command is needed");
+	if (parent == &ext && ext.rfd == STDIN_FILENO)
+		errx(CSP_EXIT_USAGE, "--done: 0 is where the input comes from, not a done");
 
-	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
+	/* The guardian, the subreaper, SIGCHLD, every ending signal: what every command does. */
+	if (csp_command_start(&done, parent) == -1 ||
 	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	r = csp_tee(&in, &out, cmds, n, flags, &done);
+	e = errno;
 	close(STDIN_FILENO);  /* upstream gets EPIPE and stops */
+	/* What the commands left, setsid() escapers included, came to us: it goes too. */
+	if (csp_stop_tree(SIGTERM, GRACE_MS) == -1)
+		warn("stopping what the commands left behind");
+	errno = e;
 	status = finish(r, cmds, n);
 	csp_rd_free(&in);
 	csp_wr_free(&out);

@@ -143,7 +143,8 @@ main(int argc, char *argv[])
 	t.grace = t.kill_after > 0 ? t.kill_after : TIMEOUT_GRACE_MS;
 	command = t.argv[0];
 
-	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1)
+	/* The guardian, the subreaper, SIGCHLD, every ending signal: what every command does. */
+	if (csp_command_start(&done, parent) == -1)
 		err(CSP_EXIT_SYS, "setting up");
 	if (csp_timeout(&t, ms > 0 ? csp_after(ms) : CSP_FOREVER, &done) == -1) {
 		e = errno;
@@ -154,8 +155,8 @@ main(int argc, char *argv[])
 		err(CSP_EXIT_SYS, "stopping what %s left running", csp_quote(command));
 	}
 	csp_done_free(&done);
-	if (csp_signalled())
-		return CSP_EXIT_SIGNAL + csp_signalled();
+	if (csp_signalled() != 0 && csp_signalled() != SIGALRM)
+		csp_reraise(csp_signalled());  /* so a shell loop stops on Ctrl-C */
 	if (t.cause == 0)
 		return t.status;
 	if (t.status == CSP_EXIT_SIGNAL + SIGKILL)

@@ -11,6 +11,7 @@
 #define CSPIPE_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -174,6 +175,11 @@ int csp_done_open(csp_done *d, const char *fd_or_fifo);
 int csp_cancel_on_signals(csp_done *d);
 int csp_signalled(void);
 int csp_clean_exit(int r);
+void csp_reraise(int sig) __attribute__((noreturn));
+void csp_term_signals(sigset_t *set);
+/* commands: the skeleton of every command that starts processes; guard.c: the guardian */
+int csp_command_start(csp_done *done, const csp_done *parent);
+int csp_guard(void);
 int csp_parse_count(const char *s, long long min, long long max, long long *v);
 
 /* usage.c: a command's options as one table: getopt, complaints, usage and --help */

@@ -76,4 +76,8 @@ int csp__started(pid_t pid, unsigned long long *start);
 /* sig (and SIGCONT) to d through a pidfd, if d is still the process seen. */
 void csp__signal_seen(const struct csp__pid *d, int sig);
 
+/* cmd.c: the signals a command found ignored. */
+extern unsigned long long csp__ign;  /* bit sig-1: ignored when we started; jobs keep it so */
+#define CSP__IGNORED(sig) ((sig) <= 64 && (csp__ign & (1ULL << ((sig) - 1))))
+
 #endif

@@ -219,7 +219,7 @@ csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
 	csp__nosigpipe();  /* out's reader gone is EPIPE from write, not our death */
 	rs = calloc((size_t)n, sizeof(*rs));
 	pfd = calloc((size_t)(CSP_DONE_DEPTH + 2 * n), sizeof(*pfd));
-	if (rs == NULL || pfd == NULL || csp_subreaper() == -1 ||
+	if (rs == NULL || pfd == NULL ||
 	    (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
 		goto out;
 	for (i = 0; i < n; i++) {

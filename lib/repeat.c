@@ -198,6 +198,9 @@ csp_repeat_fn(csp_wr *out, char *const argv[], int delim, const csp_done *done)
 		sent = 0;
 		if ((st = run(out, argv, delim, &sent, done)) == -1)
 			return -1;
+		e = errno;
+		csp__reap_orphans(NULL, 0);  /* a subreaper's adopted zombies, between runs */
+		errno = e;
 		if (st > 0) {  /* what it sent before failing goes out */
 			e = errno;
 			if (csp_wr_flush(out, done) == -1)

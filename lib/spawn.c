@@ -36,6 +36,9 @@ child(pid_t parent, char *const argv[], const int fds[3], int flags, int errfd)
 	csp__child_start(parent, -1, keep, 1, NULL,
 	    CSP__EXEC | (flags & CSP_SPAWN_INHERIT ? 0 : CSP__CLOSE) |
 	    (flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID) ? CSP__ALONE : 0));
+	for (i = 1; i <= 64 && csp__ign != 0; i++)
+		if (CSP__IGNORED(i))
+			signal(i, SIG_IGN);  /* the command's parent's SIG_IGN: jobs keep it */
 	execvp(argv[0], argv);
 fail:
 	e = errno;

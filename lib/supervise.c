@@ -2,7 +2,7 @@
  * supervise.c: the steward that heals. It runs its ward, passes on its
  * output as whole records, and restarts it when it fails or goes quiet,
  * backing off; before every restart the old run's whole tree is stopped and
- * reaped, setsid() escapers included (we are its subreaper).
+ * reaped, setsid() escapers included (when the caller is a subreaper).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -398,7 +398,7 @@ csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done)
 		return -1;
 	}
 	csp__nosigpipe();
-	if (csp_subreaper() == -1 || csp_rd_init(&r.rd, -1, w->delim) == -1)
+	if (csp_rd_init(&r.rd, -1, w->delim) == -1)
 		return -1;
 	if (pulse_open(&pulse, w->pulse_fd) == -1)
 		goto out;

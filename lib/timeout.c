@@ -13,21 +13,6 @@
 
 #define REAP_EVERY_MS 1000        /* orphans we adopted are reaped this often */
 
-/* Orphans reparented to us (a subreaper) would pile up as zombies: reap all but cmd. */
-static void
-reap_orphans(pid_t cmd)
-{
-	siginfo_t si;
-
-	for (;;) {
-		si.si_pid = 0;
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
-		    si.si_pid == 0 || si.si_pid == cmd)
-			return;
-		waitpid(si.si_pid, NULL, 0);
-	}
-}
-
 /* Wait for the command until done or deadline, reaping adopted orphans meanwhile. */
 static int
 wait_cmd(csp_proc *p, const csp_done *done, int64_t deadline)
@@ -40,7 +25,7 @@ wait_cmd(csp_proc *p, const csp_done *done, int64_t deadline)
 			return p->status;
 		if (errno != ETIMEDOUT || slice == deadline)
 			return -1;
-		reap_orphans(p->pid);
+		csp__reap_orphans(&p->pid, 1);  /* a subreaper's adopted ones, only */
 	}
 }
 
@@ -88,8 +73,12 @@ finish(csp_timeout_cmd *t, csp_proc *p, int64_t wait_ms, const csp_done *done)
  * deadline it gets t->sig, then SIGKILL after t->kill_after ms if that is
  * not 0. When done fires it gets the signal csp_cancel_on_signals caught,
  * or t->sig, then SIGKILL after t->kill_after ms, or t->grace if that is 0.
+ * A SIGALRM that cancelled done (csp_cancel_on_signals) counts as the
+ * deadline: t->sig, then SIGKILL after t->kill_after, or t->grace if 0.
  * Once it is reaped, every other descendant of the caller gets t->sig, then
- * SIGKILL after t->grace, and is reaped. 0 with t->status and t->cause set;
+ * SIGKILL after t->grace, and is reaped; those that escaped through a parent
+ * that died are among them only if the caller is a subreaper (csp_subreaper).
+ * 0 with t->status and t->cause set;
  * -1 with errno if it could not be run or a system call failed.
  */
 int
@@ -102,12 +91,17 @@ csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done)
 	t->cause = 0;
 	if (!(t->flags & CSP_TIMEOUT_FOREGROUND))
 		flags |= CSP_SPAWN_PGROUP;
-	if (csp_subreaper() == -1 || csp_spawn(&p, t->argv, NULL, flags) == -1)
+	if (csp_spawn(&p, t->argv, NULL, flags) == -1)
 		return -1;
 	if (wait_cmd(&p, done, deadline) == -1) {
 		if (errno == ETIMEDOUT || errno == ECANCELED)
 			t->cause = errno;
-		if (t->cause == ETIMEDOUT) {
+		if (t->cause == ECANCELED && csp_signalled() == SIGALRM) {
+			/* SIGALRM is the deadline, as timeout(1) takes it; done has fired, so a grace. */
+			t->cause = ETIMEDOUT;
+			signal_cmd(t, &p, t->sig);
+			e = finish(t, &p, t->kill_after > 0 ? t->kill_after : t->grace, NULL);
+		} else if (t->cause == ETIMEDOUT) {
 			signal_cmd(t, &p, t->sig);
 			e = finish(t, &p, t->kill_after > 0 ? t->kill_after : CSP_FOREVER, done);
 		} else if (t->cause == ECANCELED) {

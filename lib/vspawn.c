@@ -72,6 +72,10 @@ child(pid_t parent, const char *path, char *const argv[], const int fds[3],
 	} else {
 		csp__child_signals(NULL, 1);
 	}
+	/* What the command's parent ignored, its jobs ignore too (csp_command_start). */
+	for (i = 1; i <= 64 && csp__ign != 0; i++)
+		if (CSP__IGNORED(i))
+			signal(i, SIG_IGN);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (path != NULL)
