@@ -180,7 +180,7 @@ main(int argc, char *argv[])
 {
 	csp_title_init(argc, argv);
 	int64_t bound = 1000, grace = 500;
-	int ch, nokill = 0, status = -1, sig = 0, sfd, ret = CSP_EXIT_LEAK;
+	int ch, nokill = 0, status = -1, sig = 0, sfd, s, ret = CSP_EXIT_LEAK;
 	const char *opath = NULL;
 	FILE *out = stderr;
 	sigset_t set;
@@ -228,8 +228,10 @@ main(int argc, char *argv[])
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		err(CSP_EXIT_SYS, "becoming a subreaper");
 	/* Every signal that would end us, but SIGPIPE: ours come from our own report's writes. */
-	csp_term_signals(&set);
-	sigdelset(&set, SIGPIPE);
+	sigemptyset(&set);
+	for (s = 1; s < NSIG; s++)
+		if (s != SIGPIPE && csp_term_signal(s) == 1)
+			sigaddset(&set, s);
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
 	    (sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)

@@ -56,7 +56,7 @@ static int ign_recorded;
  * (SEGV, BUS, ILL, FPE, ABRT, TRAP, SYS), which a handler would only loop on.
  */
 void
-csp_term_signals(sigset_t *set)
+csp__term_set(sigset_t *set)
 {
 	static const int sigs[] = {
 		SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
@@ -78,6 +78,19 @@ csp_term_signals(sigset_t *set)
 		sigaddset(set, s);
 }
 
+int
+csp_term_signal(int sig)
+{
+	sigset_t set;
+
+	if (sig <= 0 || sig >= NSIG) {
+		errno = EINVAL;
+		return -1;
+	}
+	csp__term_set(&set);
+	return sigismember(&set, sig) == 1;
+}
+
 /* Which of them our parent left ignored: once, before any handler of ours hides it. */
 static void
 record_ignored(void)
@@ -88,7 +101,7 @@ record_ignored(void)
 	if (ign_recorded)
 		return;
 	ign_recorded = 1;
-	csp_term_signals(&set);
+	csp__term_set(&set);
 	/* csp_sig_inherited looks once, and leaves out what the library ignored itself. */
 	for (s = 1; s <= 64 && s < NSIG; s++)
 		if (sigismember(&set, s) == 1 && csp_sig_inherited(s) == 1)
@@ -130,7 +143,7 @@ csp_cancel_on_signals(csp_done *d)
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	csp_term_signals(&set);
+	csp__term_set(&set);
 	for (s = 1; s < NSIG; s++)
 		if (sigismember(&set, s) == 1 && sigaction(s, &sa, NULL) == -1)
 			return -1;
@@ -152,7 +165,7 @@ csp_command_start(csp_done *done, const csp_done *parent)
 	int e;
 
 	record_ignored();
-	csp_term_signals(&set);
+	csp__term_set(&set);
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, &old) == -1)
 		return -1;

@@ -176,7 +176,7 @@ int csp_cancel_on_signals(csp_done *d);
 int csp_signalled(void);
 int csp_clean_exit(int r);
 void csp_reraise(int sig) __attribute__((noreturn));
-void csp_term_signals(sigset_t *set);
+int csp_term_signal(int sig);  /* 1 if a command takes sig as cancellation */
 /* commands: the skeleton of every command that starts processes; guard.c: the guardian */
 int csp_command_start(csp_done *done, const csp_done *parent);
 int csp_guard(void);

@@ -91,7 +91,7 @@ csp_guard(void)
 	sigset_t set, old;
 	int e;
 
-	csp_term_signals(&set);
+	csp__term_set(&set);
 	sigaddset(&set, SIGCHLD);
 	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR || sigprocmask(SIG_BLOCK, &set, &old) == -1)
 		return -1;  /* SIGCHLD ignored: the worker would reap itself, unseen */

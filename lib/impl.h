@@ -80,4 +80,7 @@ void csp__signal_seen(const struct csp__pid *d, int sig);
 extern unsigned long long csp__ign;  /* bit sig-1: ignored when we started; jobs keep it so */
 #define CSP__IGNORED(sig) ((sig) <= 64 && (csp__ign & (1ULL << ((sig) - 1))))
 
+/* cmd.c: the signals a command takes as cancellation (csp_term_signal). */
+void csp__term_set(sigset_t *set);
+
 #endif

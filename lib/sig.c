@@ -20,8 +20,8 @@ csp_sig_ignore(int sig)
 
 	if (sigaction(sig, NULL, &sa) == -1)
 		return -1;
-	if (sa.sa_handler == SIG_IGN)
-		return 0;  /* ignored already, by someone else: theirs, kept */
+	if (sa.sa_handler != SIG_DFL || (sa.sa_flags & SA_SIGINFO))
+		return 0;  /* ignored or caught already, by the program: theirs, kept */
 	sa.sa_handler = SIG_IGN;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;

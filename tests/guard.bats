@@ -171,9 +171,13 @@ every_end() {
 
 @test "--done 0 is refused where standard input is the data" {
 	for cmd in "csp-take --done 0 1" "csp-tee --done 0 -c cat" "csp-ratelimit --done 0 -r 10" \
-	    "csp-bridge --done 0" "csp-repeat --done 0" "csp-merge --done 0 -" "csp-fanout --done 0 echo"; do
+	    "csp-bridge --done 0" "csp-repeat --done 0" "csp-merge --done 0 -"; do
 		run $cmd </dev/null
 		assert_failure 2
 		assert_output --regexp "^csp-[a-z]+: --done: 0 is where the (input|records) come"
 	done
+	# csp-fanout's usage errors are 255, as GNU parallel's: 2 would mean two failed jobs.
+	run csp-fanout --done 0 echo </dev/null
+	assert_failure 255
+	assert_output "csp-fanout: --done: 0 is where the records come from, not a done"
 }
