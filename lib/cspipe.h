@@ -219,6 +219,7 @@ typedef struct csp_src {
 	csp_proc proc;            /* a command's; pid -1 for a file */
 	int err;                  /* errno of a failed open or read, or 0 */
 	int64_t writer_due;       /* a FIFO with no writer yet: fails then; else CSP_FOREVER */
+	size_t cut;               /* bytes of a record cut short by a signal, dropped */
 } csp_src;
 typedef void csp_src_fn(const csp_src *s, void *arg);
 int csp_src_open(csp_src *s, const char *name, int flags, int delim);
