@@ -263,6 +263,7 @@ typedef struct csp_fanout_job {
 	int64_t start_ms;         /* wall clock, ms since the epoch */
 	int64_t runtime_ms;
 	long long sent, received; /* bytes to its stdin, from its stdout */
+	long long cut;            /* --pipe: last bytes of a signal-killed worker, dropped */
 } csp_fanout_job;
 typedef struct csp_fanout_opt {
 	char *const *argv;        /* the command, with replacement strings */
