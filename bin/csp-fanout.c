@@ -491,7 +491,7 @@ ended(const csp_fanout_job *job, void *arg)
 	char line[256];
 	int i;
 
-	if ((job->err != 0 || job->timedout || job->halts) && r->err != NULL)
+	if ((job->err != 0 || job->timedout || job->halts || job->cut > 0) && r->err != NULL)
 		csp_wr_flush(r->err, NULL);
 	if (job->err != 0) {
 		for (i = 0; i < r->nseen; i++)
@@ -506,6 +506,9 @@ ended(const csp_fanout_job *job, void *arg)
 				r->nseen++;
 		}
 	}
+	if (job->cut > 0)
+		warnx("job %lld killed by signal %d: its cut-off last %lld bytes dropped: %s",
+		      job->seq, job->sig, job->cut, cmdline(job, line, sizeof(line)));
 	if (job->timedout)
 		warnx("job %lld timed out: %s", job->seq, cmdline(job, line, sizeof(line)));
 	if (job->halts)

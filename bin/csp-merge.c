@@ -35,6 +35,9 @@ report(const csp_src *s, void *arg)
 		warnx("%s: no writer came within %ds", csp_quote(s->name), CSP_SRC_WRITER_WAIT / 1000);
 	else if (s->err != 0)
 		warnx("%s: %s", csp_quote(s->name), strerror(s->err));
+	else if (s->cut > 0)
+		warnx("%s: exit status %d; its cut-off last %zu bytes dropped",
+		    csp_quote(s->name), s->proc.status, s->cut);
 	else
 		warnx("%s: exit status %d", csp_quote(s->name), s->proc.status);
 }

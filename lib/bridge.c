@@ -128,16 +128,13 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 		if (nq > 0 && cur->rd.fd != -1) {
 			if (drain(&cur->rd, out, 0, done) == -1)
 				goto fail;
-			/* At its end: the command is waited for, in its turn, as a shell would. */
-			if (cur->rd.eof && cur->proc.pid > 0 && cur->proc.status == -1 &&
-			    csp_proc_wait(&cur->proc, done, CSP_FOREVER) == -1)
-				goto fail;
 			/*
-			 * What a command a signal ended left unterminated is a piece of a
-			 * record, not a whole one: it does not go out (its failure is reported).
+			 * At its end: the command is waited for, in its turn, as a shell
+			 * would; what one a signal ended left unterminated is a piece of a
+			 * record, dropped (src.c); the rest goes out.
 			 */
-			if (cur->rd.eof && !(cur->proc.pid > 0 && cur->proc.status > 128) &&
-			    drain(&cur->rd, out, 1, done) == -1)
+			if (cur->rd.eof && (csp__src_end(cur, done, CSP_FOREVER) == -1 ||
+			    drain(&cur->rd, out, 1, done) == -1))
 				goto fail;
 			if (cur->rd.eof && csp_src_close(cur, done, CSP_FOREVER) == -1)
 				goto fail;

@@ -219,6 +219,7 @@ typedef struct csp_src {
 	csp_proc proc;            /* a command's; pid -1 for a file */
 	int err;                  /* errno of a failed open or read, or 0 */
 	int64_t writer_due;       /* a FIFO with no writer yet: fails then; else CSP_FOREVER */
+	size_t cut;               /* bytes of a record cut short by a signal, dropped */
 } csp_src;
 typedef void csp_src_fn(const csp_src *s, void *arg);
 int csp_src_open(csp_src *s, const char *name, int flags, int delim);
@@ -262,6 +263,7 @@ typedef struct csp_fanout_job {
 	int64_t start_ms;         /* wall clock, ms since the epoch */
 	int64_t runtime_ms;
 	long long sent, received; /* bytes to its stdin, from its stdout */
+	long long cut;            /* --pipe: last bytes of a signal-killed worker, dropped */
 } csp_fanout_job;
 typedef struct csp_fanout_opt {
 	char *const *argv;        /* the command, with replacement strings */

@@ -126,6 +126,25 @@ emit(struct pipefan *f, struct worker *w, int last)
 	return 0;
 }
 
+/*
+ * Its output ended and it was reaped: its last bytes without a delimiter go
+ * out as they are, unless a signal killed it: then they are a record cut
+ * short, not output it meant, and are dropped (counted in pub.cut).
+ */
+static int
+settle(struct pipefan *f, struct worker *w)
+{
+	if (w->from != -1 || !w->reaped || w->len == 0)
+		return 0;
+	if (w->pub.sig != 0) {
+		w->pub.cut = (long long)w->len;
+		w->len = 0;
+		return 0;
+	}
+	return emit(f, w, 1);
+}
+
+/* Read what w wrote: 1 if something came, 0 if nothing yet or its end, -1 error. */
 static int
 collect(struct pipefan *f, struct worker *w)
 {
@@ -145,11 +164,12 @@ collect(struct pipefan *f, struct worker *w)
 		return 0;
 	if (k <= 0) {
 		close_fd(&w->from);
-		return emit(f, w, 1);
+		/* Its last bytes wait for its status: settle judges them. */
+		return emit(f, w, 0) == -1 ? -1 : settle(f, w);
 	}
 	w->len += (size_t)k;
 	w->pub.received += k;
-	return emit(f, w, 0);
+	return emit(f, w, 0) == -1 ? -1 : 1;
 }
 
 /* A worker that takes no more: its stdin closed, its block (what it did not read) dropped. */
@@ -416,13 +436,13 @@ ended(struct pipefan *f, struct worker *w)
 		o->ended(&w->pub, o->arg);
 }
 
-/* Reap worker w if it has exited (its group SIGKILLed first if being stopped): 1, else 0. */
+/* Reap worker w if it has exited (its group SIGKILLed first if being stopped): 1, else 0; -1 error. */
 static int
 reap_worker(struct pipefan *f, struct worker *w)
 {
 	siginfo_t info;
 	pid_t pid;
-	int ws;
+	int ws, r = 0, n;
 
 	if (w->pid <= 0 || w->reaped)
 		return 0;
@@ -442,6 +462,12 @@ reap_worker(struct pipefan *f, struct worker *w)
 	w->pub.status = csp__status(ws);
 	w->pub.sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
 	retire(f, w);
+	/* What it wrote before it ended, read now (a bounded amount: a child may
+	 * still write), so that ended() knows what was cut. */
+	for (n = 0; n < 64 && w->from != -1 && (r = collect(f, w)) == 1; n++)
+		;
+	if (r == -1 || settle(f, w) == -1)
+		return -1;
 	ended(f, w);
 	if (w->pub.halts && f->o->halt_when == CSP_HALT_NOW)
 		stop_all(f);
@@ -460,7 +486,8 @@ reap(struct pipefan *f)
 	while (read(f->sigfd, &si, sizeof(si)) > 0)
 		;
 	for (i = 0; i < f->spawned; i++)
-		reap_worker(f, &f->w[i]);
+		if (reap_worker(f, &f->w[i]) == -1)
+			return -1;
 	return 0;
 }
 

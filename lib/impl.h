@@ -28,6 +28,7 @@ int csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok);
 int csp__chan_recv_taken(csp_chan *c, void *val, size_t *len, int *ok);
 
 int64_t csp__src_due(csp_src *s);
+int csp__src_end(csp_src *s, const csp_done *done, int64_t deadline);
 
 int csp__status(int wstatus);
 int csp__pick(int n);

@@ -20,17 +20,18 @@ struct in {
 	csp_src *s;
 	int state;
 	size_t turn;       /* bytes of the next turn from rd.head; 0 if none known */
+	int judged;        /* at its end, its last bytes judged (src.c): they may go out */
 	char *tag;         /* "name\t" under CSP_MERGE_TAG */
 	size_t taglen;
 };
 
 /*
  * The length of the next turn of r, or 0 if no whole record is buffered.
- * Bytes from head to scan are known to hold no terminator. At end of input
- * a last record without one is a turn of its own.
+ * Bytes from head to scan are known to hold no terminator. At end of input,
+ * once judged whole, a last record without one is a turn of its own.
  */
 static size_t
-next_turn(csp_rd *r)
+next_turn(csp_rd *r, int judged)
 {
 	char *b = r->buf + r->head, *p = NULL;
 	size_t n = r->tail - r->head, from;
@@ -46,7 +47,31 @@ next_turn(csp_rd *r)
 	if (p != NULL)
 		return (size_t)(p - b) + 1;
 	r->scan = r->tail;
-	return r->eof ? n : 0;
+	return r->eof && judged ? n : 0;
+}
+
+/*
+ * in is at its end: judge its last bytes (src.c), a command waited for
+ * first; 0 when judged, or still running with a pidfd to poll; -1 error.
+ */
+static int
+judge(struct in *in, const csp_done *done)
+{
+	csp_src *s = in->s;
+
+	if (csp__src_end(s, NULL, CSP_NOW) == 0) {
+		in->judged = 1;
+		return 0;
+	}
+	if (errno != ETIMEDOUT)
+		return -1;
+	if (s->proc.pidfd != -1)
+		return 0;
+	/* No pidfd to poll: wait for it here. */
+	if (csp__src_end(s, done, CSP_FOREVER) == -1)
+		return -1;
+	in->judged = 1;
+	return 0;
 }
 
 /* One turn of in out: with a tag, record by record; without, in one piece. */
@@ -161,14 +186,17 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 			if (in[i].state == READING) {
 				/* A FIFO nobody writes to: waited for only so long (src.c). */
 				wake = csp__min_deadline(wake, csp__src_due(s));
+				if (s->rd.eof && !in[i].judged && judge(&in[i], done) == -1)
+					goto fail;
 				if (in[i].turn == 0)
-					in[i].turn = next_turn(&s->rd);
+					in[i].turn = next_turn(&s->rd, in[i].judged);
 				if (in[i].turn > 0) {
 					ready[nready++] = i;
 					continue;
 				}
-				if (!s->rd.eof) {
-					pfd[nd + np].fd = s->rd.fd;
+				if (!s->rd.eof || !in[i].judged) {
+					/* Its input, or at its end its command's pidfd. */
+					pfd[nd + np].fd = s->rd.eof ? s->proc.pidfd : s->rd.fd;
 					pfd[nd + np].events = POLLIN;
 					owner[np++] = i;
 					continue;
@@ -209,6 +237,8 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 				if (p->state == REAPING) {
 					if (finish(p, out, failed, arg, &nfailed, done) == -1)
 						goto fail;
+				} else if (p->s->rd.eof) {
+					continue;  /* its command ended: judged in the next round */
 				} else if (csp_rd_fill(&p->s->rd, done) == -1) {
 					if (errno == ECANCELED)
 						goto fail;

@@ -161,6 +161,37 @@ csp_src_close(csp_src *s, const csp_done *done, int64_t deadline)
 	return 0;
 }
 
+/*
+ * s is at its end of input: may its last bytes go out? A command is waited
+ * for until deadline first (-1 ETIMEDOUT while it runs: its proc.pidfd, if
+ * not -1, becomes readable when it ends; or ECANCELED). One a signal ended
+ * (status above 128) was cut off: what follows its last terminator is a
+ * piece of a record, not a record, and is dropped here (s->cut counts it).
+ * Bridge and merge both judge a stream's end here, by the one rule.
+ */
+int
+csp__src_end(csp_src *s, const csp_done *done, int64_t deadline)
+{
+	csp_rd *r = &s->rd;
+	char *p;
+	size_t keep;
+
+	/* A read error ended it: closing comes first, or its command may block on us. */
+	if (s->proc.pid <= 0 || s->err != 0)
+		return 0;
+	if (running(s) && csp_proc_wait(&s->proc, done, deadline) == -1)
+		return -1;
+	if (s->proc.status <= 128 || r->buf == NULL || r->tail == r->head)
+		return 0;
+	p = memrchr(r->buf + r->head, r->delim, r->tail - r->head);
+	keep = p != NULL ? (size_t)(p - r->buf) + 1 : r->head;
+	s->cut += r->tail - keep;
+	r->tail = keep;
+	if (r->scan > keep)
+		r->scan = keep;
+	return 0;
+}
+
 /* Did s fail: an open or read error, or a command that did not exit 0? */
 int
 csp_src_failed(const csp_src *s)

@@ -56,16 +56,32 @@ start(struct consumer *c, int delim, int flags, int pipesz)
 	return csp_rd_init(&c->rd, c->from, delim);
 }
 
-/* One output record, tagged if asked; a last one without a terminator gets one. */
+/*
+ * One output record, tagged if asked; a last one without a terminator gets
+ * one. Tag and record go into the buffer as one unit, so no flush, and no
+ * cancel after it, falls between them; only a record longer than the
+ * buffer goes out on its own, after its tag.
+ */
 static int
 put_rec(struct consumer *c, csp_wr *out, const char *rec, size_t n, int flags,
         const csp_done *done)
 {
-	if ((flags & CSP_TEE_TAG) &&
-	    (csp_wr_put(out, c->cmd->cmd, c->taglen, done) == -1 ||
-	     csp_wr_put(out, "\t", 1, done) == -1))
+	size_t need = c->taglen + 1 + n + (n == 0 || rec[n - 1] != (char)c->rd.delim);
+
+	if (!(flags & CSP_TEE_TAG))
+		return csp_wr_rec(out, rec, n, c->rd.delim, done);
+	if (out->len + need > out->cap && csp_wr_flush(out, done) == -1)
 		return -1;
-	return csp_wr_rec(out, rec, n, c->rd.delim, done);
+	if (need > out->cap)
+		return csp_wr_put(out, c->cmd->cmd, c->taglen, done) == -1 ||
+		    csp_wr_put(out, "\t", 1, done) == -1 ? -1 :
+		    csp_wr_rec(out, rec, n, c->rd.delim, done);
+	memcpy(out->buf + out->len, c->cmd->cmd, c->taglen);
+	out->buf[out->len + c->taglen] = '\t';
+	memcpy(out->buf + out->len + c->taglen + 1, rec, n);
+	out->len += need;
+	out->buf[out->len - 1] = (char)c->rd.delim;  /* its own, or the one it lacked */
+	return 0;
 }
 
 /* Pass on the whole records the command has written; at its EOF, the rest too. */

@@ -441,6 +441,17 @@ roundtrip_inputs() {
 	done
 }
 
+@test "--pipe: a worker killed by a signal passes its whole records, not a piece of one" {
+	# Its last bytes have no newline: a record cut short, dropped and named.
+	leakfree sh -c 'echo x | csp-fanout --pipe -j1 sh -c "cat >/dev/null; printf \"whole\npie\"; kill -9 \$\$" 2> err | od -An -c; cat err'
+	assert_success
+	assert_output "$(printf '   w   h   o   l   e  \\n\ncsp-fanout: job 1 killed by signal 9: its cut-off last 3 bytes dropped: sh -c cat >/dev/null; printf "whole\\npie"; kill -9 $$')"
+	# One that exits, whatever its status, keeps its output byte for byte.
+	leakfree sh -c 'echo x | csp-fanout --pipe -j1 sh -c "cat >/dev/null; printf \"whole\npie\"; exit 137" | od -An -c'
+	assert_success
+	assert_output "   w   h   o   l   e  \\n   p   i   e"
+}
+
 @test "--pipe -N without -k: one job a block of N records, every record once" {
 	leakfree sh -c 'seq 100000 | csp-fanout --pipe -j3 -N 1000 cat | sort -n | cksum'
 	assert_output "$(seq 100000 | cksum)"

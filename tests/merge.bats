@@ -62,6 +62,18 @@ EOF
 	assert_output "$(printf '6\na,b,c,')"
 }
 
+@test "csp-merge: a command a signal ended passes its whole records, not a piece of one" {
+	# Its last bytes have no terminator: a record cut short, dropped and named.
+	printf 'x\n' > a
+	leakfree sh -c 'csp-merge -c "printf \"whole\npie\"; kill -9 \$\$" a 2> err | sort; cat err'
+	assert_success
+	assert_output "$(printf 'whole\nx\ncsp-merge: printf "whole\\\\npie"; kill -9 $$: exit status 137; its cut-off last 3 bytes dropped')"
+	# The same with --tag: no tag with a piece after it either.
+	leakfree sh -c 'csp-merge --tag -c "printf \"whole\npie\"; kill -9 \$\$" 2> /dev/null'
+	assert_failure 1
+	assert_output "$(printf 'printf "whole\\npie"; kill -9 $$\twhole')"
+}
+
 @test "csp-merge reads a FIFO without waiting for its writer before the others" {
 	mkfifo f
 	leakfree sh -c '(sleep 0.3; echo late > f) & csp-merge f -c "echo early"; wait'
