@@ -149,7 +149,7 @@ fuzz:
 	B=build/fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run $(FUZZ)
 
 # 10^6 records through fanout, merge, tee and bridge, with jobs killed at random. Not part of check.
-stress: build/.deps
+stress: deps
 	$(MAKE) all
 	B=$(B) sh scripts/stress
 
