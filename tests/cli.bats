@@ -4,12 +4,17 @@
 
 load common
 
-COMMANDS="bridge fanout group heartbeat leakcheck merge race rand ratelimit repeat
+COMMANDS="bridge fanout group heartbeat leakcheck merge queue race rand ratelimit repeat
 	supervise take tee timeout"
 
-# usage_status NAME: a usage error's exit status: 125 for csp-timeout, as timeout(1).
+# usage_status NAME: a usage error's exit status: 125 for csp-timeout, as timeout(1);
+# 255 for csp-fanout, as GNU parallel (its 1-101 count failed jobs).
 usage_status() {
-	if [ "$1" = timeout ]; then echo 125; else echo 2; fi
+	case $1 in
+	timeout) echo 125 ;;
+	fanout) echo 255 ;;
+	*) echo 2 ;;
+	esac
 }
 
 @test "every command's --help lists each option its man page documents, one a line" {
@@ -54,7 +59,7 @@ usage_status() {
 		assert_line --index 0 "csp-$c: -Q: unrecognized option"
 	done
 	run "$CSP_BUILD/bin/csp-fanout" --no-such-option
-	assert_failure 2
+	assert_failure "$(usage_status fanout)"
 	assert_line --index 0 --partial "csp-fanout: "
 }
 
