@@ -135,7 +135,7 @@ demo: deps
 
 # libFuzzer harnesses (clang, sanitizers on) over every parser a user reaches;
 # each runs FUZZ_SECONDS on its seed corpus. Not part of check.
-FUZZ = duration size rate count replace rd chan
+FUZZ = duration size rate count replace rd chan halt
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
