@@ -153,19 +153,25 @@ mark(pid_t root, const struct node *v, ssize_t n, char *in)
 	} while (grew);
 }
 
+/* The descendants of root, live or zombie, in *v (to be freed); how many. */
 static ssize_t
-walk(pid_t root, struct node **v, char **in)
+walk(pid_t root, struct node **v)
 {
-	ssize_t n;
+	ssize_t n, i, kept = 0;
+	char *in;
 
 	if ((n = snapshot(v)) == -1)
 		return -1;
-	if ((*in = calloc((size_t)n + 1, 1)) == NULL) {
+	if ((in = calloc((size_t)n + 1, 1)) == NULL) {
 		free(*v);
 		return -1;
 	}
-	mark(root, *v, n, *in);
-	return n;
+	mark(root, *v, n, in);
+	for (i = 0; i < n; i++)
+		if (in[i])
+			(*v)[kept++] = (*v)[i];
+	free(in);
+	return kept;
 }
 
 /*
@@ -177,28 +183,18 @@ csp_descendants(pid_t root, csp_leak *out, size_t max)
 {
 	struct node *v;
 	ssize_t n, i;
-	size_t found = 0;
-	char *in;
 
-	if ((n = walk(root, &v, &in)) == -1)
+	if ((n = walk(root, &v)) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (!in[i])
-			continue;
-		if (found < max) {
-			csp_leak *l = &out[found];
-
-			l->pid = v[i].pid;
-			l->ppid = v[i].ppid;
-			l->state = v[i].state;
-			l->age_ms = age_ms(v[i].start);
-			cmdline(v[i].pid, &v[i], l->cmd, sizeof(l->cmd));
-		}
-		found++;
+	for (i = 0; i < n && (size_t)i < max; i++) {
+		out[i].pid = v[i].pid;
+		out[i].ppid = v[i].ppid;
+		out[i].state = v[i].state;
+		out[i].age_ms = age_ms(v[i].start);
+		cmdline(v[i].pid, &v[i], out[i].cmd, sizeof(out[i].cmd));
 	}
-	free(in);
 	free(v);
-	return (ssize_t)found;
+	return n;
 }
 
 /* The same, as pid and start time: what it takes to signal them safely (tree.c). */
@@ -207,24 +203,16 @@ csp__descendants(pid_t root, struct csp__pid *out, size_t max)
 {
 	struct node *v;
 	ssize_t n, i;
-	size_t found = 0;
-	char *in;
 
-	if ((n = walk(root, &v, &in)) == -1)
+	if ((n = walk(root, &v)) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (!in[i])
-			continue;
-		if (found < max) {
-			out[found].pid = v[i].pid;
-			out[found].ppid = v[i].ppid;
-			out[found].start = v[i].start;
-		}
-		found++;
+	for (i = 0; i < n && (size_t)i < max; i++) {
+		out[i].pid = v[i].pid;
+		out[i].ppid = v[i].ppid;
+		out[i].start = v[i].start;
 	}
-	free(in);
 	free(v);
-	return (ssize_t)found;
+	return n;
 }
 
 /* When the process that has pid now started: -1 if there is none. */
