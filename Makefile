@@ -44,7 +44,9 @@ LIBS = $(BSD_LIBS) -lm
 VERSION = $(shell sed -n 's/^\#define CSP_VERSION "\(.*\)"/\1/p' lib/cspipe.h)
 SOVERSION = 0
 
-LIB_SRC = $(wildcard lib/*.c)
+# lib/ in layers, each a folder: core, patterns, fanout, cmd (scripts/layers checks the includes).
+LIB_SRC = $(wildcard lib/*/*.c)
+LIB_HDR = lib/cspipe.h $(wildcard lib/*/*.h)
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 CMD_SRC = $(wildcard bin/*.c)
 CMDS = $(CMD_SRC:bin/%.c=$(B)/bin/%)
@@ -60,7 +62,7 @@ BENCH = $(B)/bench/cspbench
 all: $(B)/libcspipe.a $(B)/libcspipe.so $(B)/cspipe.pc $(B)/completion/cspipe $(CMDS) \
 	$(SEEDS) $(PROGS) $(PROGSO) $(BENCH)
 
-$(B)/lib/%.o: lib/%.c lib/cspipe.h lib/impl.h
+$(B)/lib/%.o: lib/%.c $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -169,11 +171,12 @@ valgrind: deps
 
 lint: deps all
 	mandoc -Tlint -W warning man/man*/*.[0-9]
-	shellcheck -s sh scripts/check scripts/demo scripts/deps scripts/bench/run scripts/bench/commands \
+	shellcheck -s sh scripts/layers scripts/check scripts/demo scripts/deps scripts/bench/run scripts/bench/commands \
 		scripts/completion/gen scripts/valgrind scripts/stress tests/fuzz/run .ci/run
 	shellcheck -s bash $(B)/completion/cspipe
 # bats runs each test in a subshell, and its scripts quote $$ for sh -c on purpose
 	shellcheck -s bash -e SC2016,SC2030,SC2031 tests/*.bats tests/*.bash tests/helpers/*.bash
+	B=$(B) sh scripts/layers
 
 # Every name a section 3 page documents gets a .so link to it (man csp_chan_send
 # finds csp_chan_make(3)): these are the links, as page:name pairs.

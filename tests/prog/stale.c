@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cspipe.h"
-#include "impl.h"
+#include "core/impl.h"
 
 #define CHECK(cond, ...) do { if (!(cond)) { \
 	fprintf(stderr, "stale: line %d: ", __LINE__); \

@@ -1,0 +1,1429 @@
+/*
+ * fanout.c: a pool of exec'd jobs, one per record, at most n at once; their
+ * outputs fanned back in, each job's whole (or whole lines, or in input
+ * order). One poll loop watches the input, every job's stdout and stderr,
+ * a signalfd for SIGCHLD, the done and the deadlines. Each job leads a
+ * process group of its own, so stopping a job stops what it started too.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fanout/fanout.h"
+
+#define SCRATCH (64 * 1024)        /* one read of a job's output */
+#define BAR_EVERY_MS 200
+#define SETTLE_TRIES 64            /* waitpid calls for a job whose pipes just closed */
+#define JOBS_MAX 32768             /* -j 0: no more than this, nor than fds allow */
+#define FILL_CHARS (128 * 1024)    /* -X, -m, --xargs: about this many bytes of arguments a job */
+
+enum { J_FREE, J_RUN, J_END, J_KILLED };
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+struct job {
+	csp_fanout_job pub;        /* what ended() and the job log see */
+	int state;
+	pid_t pid;
+	int fd[2];                 /* our ends of its stdout and stderr; -1 once closed */
+	struct buf out[2];         /* what it wrote there, not yet passed on */
+	int stream;                /* its output goes out as it comes, in whole lines */
+	int stopping;              /* SIGTERM sent: SIGKILL at killat, or when it exits */
+	int reaped;
+	int in;                    /* its stdin: a block (CSP_FANOUT_PIPE), or -1 */
+	struct buf rec;            /* the record (its arguments, a space between), NUL-terminated */
+	struct buf abuf;           /* its arguments, each NUL-terminated */
+	csp__arg *av;              /* ...and where each is */
+	int nav;
+	struct buf tag;            /* --tag: what each line starts with */
+	struct buf args;           /* the expanded arguments */
+	char **argv;
+	int64_t t0, deadline, killat;
+};
+
+struct fan {
+	csp_fanout_opt *o;
+	csp_rd *in;
+	csp_wr *out, *err;
+	const csp_done *done;
+	int keep, pipe, odelim;
+	long jobs, running;
+	struct job *pool;
+	size_t cap;                /* entries in pool (and in order, with -k) */
+	struct job **order;        /* -k: the unprinted jobs, by seq modulo cap */
+	size_t window;             /* -k: finished jobs that may wait to be printed */
+	struct job **slot;         /* the job in each slot (slot - 1), or NULL */
+	int *free_slots, nfree, maxslot;
+	long long next_seq, next_print, ended;  /* last started, next to print (-k) */
+	int stop_new;              /* start nothing more: halt, cancel, error */
+	int eof;                   /* no record will come any more */
+	long long nargs, argi;     /* records from a list: o->args, or read ahead */
+	char **list;
+	char *const *cmd;
+	int cmdc, append, *hasrep;
+	int script;                /* the word that is a shell's script (-c), or -1 */
+	const char *path;          /* the command's file, found once; NULL: per job */
+	char pathbuf[PATH_MAX];
+	int sigfd, devnull;
+	sigset_t oldmask;
+	struct sigaction oldchld;
+	struct pollfd *pfd;
+	int nd, base;              /* done fds, then sigfd, input, and two per slot */
+	char *scratch;
+	int64_t t_start, bar_next;
+	long long total;           /* records in all, once known; -1 until then */
+	int halt_status;           /* the status of the job that made the run halt */
+	struct buf pend;           /* the next job's arguments, each NUL-terminated */
+	int npend, pend_args;      /* records and arguments in it */
+	long per;                  /* records a job */
+	int64_t next_start;        /* --delay: no job starts before */
+	int eofstr_seen;           /* -E: the input ended at its record */
+};
+
+static void
+close_fd(int *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+}
+
+static int
+buf_reserve(struct buf *b, size_t more)
+{
+	size_t cap = b->cap ? b->cap : 256;
+	char *p;
+
+	if (b->len + more <= b->cap)
+		return 0;
+	while (cap < b->len + more)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static int
+buf_add(struct buf *b, const char *p, size_t n)
+{
+	if (n == 0)
+		return 0;  /* b->p may still be NULL: memcpy must not see it */
+	if (buf_reserve(b, n) == -1)
+		return -1;
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+void
+csp_fanout_init(csp_fanout_opt *o, char *const argv[])
+{
+	memset(o, 0, sizeof(*o));
+	o->argv = argv;
+	o->jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	if (o->jobs < 1)
+		o->jobs = 1;
+	o->grace_ms = 500;
+	o->retries = 1;
+	o->block = 1024 * 1024;
+	o->joblog_fd = o->bar_fd = -1;
+}
+
+/* ---- records in: from a list, or from the reader without waiting ---- */
+
+/* 1 and the next record; 0 when none is there yet (read more); -1 when none will come. */
+static int
+next_record(struct fan *f, const char **rec, size_t *len)
+{
+	csp_rd *r = f->in;
+	char *p;
+
+	if (f->list != NULL) {
+		if (f->argi >= f->nargs)
+			return -1;
+		*rec = f->list[f->argi++];
+		*len = strlen(*rec);
+		return 1;
+	}
+	if (r == NULL)
+		return -1;
+	p = memchr(r->buf + r->scan, r->delim, r->tail - r->scan);
+	if (p != NULL) {
+		*rec = r->buf + r->head;
+		*len = (size_t)(p - *rec);
+		r->head = r->scan = (size_t)(p + 1 - r->buf);
+		return 1;
+	}
+	r->scan = r->tail;
+	if (!r->eof)
+		return 0;
+	if (r->head == r->tail)
+		return -1;
+	*rec = r->buf + r->head;
+	*len = r->tail - r->head;
+	r->head = r->scan = r->tail;
+	return 1;
+}
+
+/* CSP_FANOUT_PIPE: the next block of whole records, about o->block bytes. */
+static int
+next_block(struct fan *f, const char **blk, size_t *len)
+{
+	csp_rd *r = f->in;
+	size_t avail = r->tail - r->head, want = f->o->block;
+	char *p;
+
+	if (avail == 0)
+		return r->eof ? -1 : 0;
+	if (f->o->per_job > 0) {
+		/* -N: so many records a block, whatever their size. */
+		long k;
+
+		for (p = r->buf + r->head, k = 0; k < f->o->per_job; k++, p++)
+			if ((p = memchr(p, r->delim, (size_t)(r->buf + r->tail - p))) == NULL)
+				break;
+		if (p == NULL && !r->eof)
+			return 0;
+		*blk = r->buf + r->head;
+		*len = p != NULL ? (size_t)(p - *blk) : avail;
+		r->head += *len;
+		r->scan = r->head;
+		return 1;
+	}
+	if (avail < want && !r->eof)
+		return 0;
+	p = memrchr(r->buf + r->head, r->delim, avail < want ? avail : want);
+	if (p == NULL && avail > want)  /* a record longer than a block: whole, alone */
+		p = memchr(r->buf + r->head + want, r->delim, avail - want);
+	if (p == NULL && !r->eof)
+		return 0;
+	*blk = r->buf + r->head;
+	*len = p != NULL ? (size_t)(p + 1 - *blk) : avail;
+	r->head += *len;
+	r->scan = r->head;
+	return 1;
+}
+
+/* Read every record before the first job: a percentage needs the total. */
+static int
+read_all(struct fan *f)
+{
+	size_t cap = 0;
+	ssize_t n;
+	char *rec, **nl;
+
+	while ((n = csp_rd_next(f->in, &rec, f->done)) > 0) {
+		if (rec[n - 1] == f->in->delim)
+			n--;
+		if ((size_t)f->nargs == cap) {
+			cap = cap ? cap * 2 : 1024;
+			if ((nl = realloc(f->list, cap * sizeof(*nl))) == NULL)
+				return -1;
+			f->list = nl;
+		}
+		if ((f->list[f->nargs] = strndup(rec, (size_t)n)) == NULL)
+			return -1;
+		f->nargs++;
+	}
+	return n == -1 ? -1 : 0;
+}
+
+/* ---- output: whole jobs, whole lines, tagged ---- */
+
+/*
+ * Pass on job j's stream k (0 stdout, 1 stderr): its whole lines, or with
+ * last all of it, byte for byte: a final line without its terminator stays
+ * so (--tag starts it with the tag all the same), as with parallel.
+ */
+static int
+emit(struct fan *f, struct job *j, int k, int last)
+{
+	struct buf *b = &j->out[k];
+	csp_wr *w = k == 0 ? f->out : f->err;
+	char d = (char)f->odelim, *p, *q, *end;
+	size_t cut;
+
+	if (b->len == 0)
+		return 0;
+	if (last) {
+		cut = b->len;
+	} else {
+		p = memrchr(b->p, d, b->len);
+		if (p == NULL)
+			return 0;
+		cut = (size_t)(p + 1 - b->p);
+	}
+	if (!(f->o->flags & CSP_FANOUT_TAG) || f->pipe) {
+		if (csp_wr_put(w, b->p, cut, f->done) == -1)
+			return -1;
+	} else {
+		for (p = b->p, end = b->p + cut; p < end; p = q) {
+			q = memchr(p, d, (size_t)(end - p));
+			q = q != NULL ? q + 1 : end;
+			if (csp_wr_put(w, j->tag.p, j->tag.len, f->done) == -1 ||
+			    csp_wr_put(w, p, (size_t)(q - p), f->done) == -1)
+				return -1;
+		}
+	}
+	memmove(b->p, b->p + cut, b->len - cut);
+	b->len -= cut;
+	return 0;
+}
+
+/* Write n bytes of p to the file dir/name, created or truncated. */
+static int
+write_file(const char *dir, const char *name, const char *p, size_t n)
+{
+	char path[PATH_MAX];
+	ssize_t w;
+	int fd, e;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) == -1)
+		return -1;
+	for (; n > 0; p += w, n -= (size_t)w)
+		if ((w = write(fd, p, n)) == -1 && errno != EINTR)
+			break;
+		else if (w == -1)
+			w = 0;
+	e = errno;
+	close(fd);
+	errno = e;
+	return n == 0 ? 0 : -1;
+}
+
+/*
+ * --results DIR: the job's output in files, parallel's layout:
+ * DIR/1/VALUE1/2/VALUE2.../{seq,stdout,stderr}, a / in a value written \_
+ * and a \ as \\ (and . or .. as \. and \.., which parallel leaves as they are).
+ */
+static int
+results(struct fan *f, struct job *j)
+{
+	struct buf p = { NULL, 0, 0 };
+	char num[32];
+	size_t i;
+	int k, n, r = -1;
+
+	if (buf_add(&p, f->o->results, strlen(f->o->results) + 1) == -1)
+		return -1;
+	mkdir(p.p, 0777);
+	p.len--;
+	for (k = 0; k < j->nav; k++) {
+		n = snprintf(num, sizeof(num), "/%d/", k + 1);
+		if (buf_add(&p, num, (size_t)n - 1) == -1 || buf_add(&p, "", 1) == -1)
+			goto out;
+		mkdir(p.p, 0777);
+		p.p[--p.len] = '/';
+		p.len++;
+		if ((strcmp(j->av[k].p, ".") == 0 || strcmp(j->av[k].p, "..") == 0) &&
+		    buf_add(&p, "\\", 1) == -1)
+			goto out;
+		for (i = 0; i < j->av[k].len; i++)
+			if (buf_add(&p, j->av[k].p[i] == '/' ? "\\_" : j->av[k].p[i] == '\\' ? "\\\\" :
+			            &j->av[k].p[i], j->av[k].p[i] == '/' || j->av[k].p[i] == '\\' ? 2 : 1) == -1)
+				goto out;
+		if (buf_add(&p, "", 1) == -1)
+			goto out;
+		mkdir(p.p, 0777);
+		p.len--;
+	}
+	if (buf_add(&p, "", 1) == -1)
+		goto out;
+	mkdir(p.p, 0777);
+	n = snprintf(num, sizeof(num), "%lld", j->pub.seq);  /* no newline, as parallel's */
+	if (write_file(p.p, "seq", num, (size_t)n) == -1 ||
+	    write_file(p.p, "stdout", j->out[0].p, j->out[0].len) == -1 ||
+	    write_file(p.p, "stderr", j->out[1].p, j->out[1].len) == -1)
+		goto out;
+	j->out[0].len = j->out[1].len = 0;
+	r = 0;
+out:
+	free(p.p);
+	return r;
+}
+
+/*
+ * A job's whole output: stdout, then stderr. Where both reach the same
+ * place (a terminal), the job's messages follow its output, as with
+ * parallel: stdout is flushed first, which only jobs that wrote to stderr pay.
+ */
+static int
+emit_all(struct fan *f, struct job *j)
+{
+	if (f->o->results != NULL)
+		return results(f, j);
+	if (emit(f, j, 0, 1) == -1)
+		return -1;
+	if (f->err == NULL || j->out[1].len == 0)
+		return 0;
+	if (csp_wr_flush(f->out, f->done) == -1 || emit(f, j, 1, 1) == -1)
+		return -1;
+	return csp_wr_flush(f->err, f->done);
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j->in != -1)
+		close(j->in);
+	free(j->out[0].p);
+	free(j->out[1].p);
+	free(j->rec.p);
+	free(j->abuf.p);
+	free(j->av);
+	free(j->tag.p);
+	free(j->args.p);
+	free(j->argv);
+	memset(j, 0, sizeof(*j));
+	j->fd[0] = j->fd[1] = j->in = -1;
+}
+
+/* -k: print the jobs that are next in order and ended; let the next running one stream. */
+static int
+print_ready(struct fan *f)
+{
+	struct job *j;
+
+	while (f->next_print <= f->next_seq) {
+		j = f->order[f->next_print % f->cap];
+		if (j->state == J_RUN) {
+			if (!j->stream && f->o->retries == 1 && f->o->results == NULL) {
+				j->stream = 1;
+				if (emit(f, j, 0, 0) == -1 || (f->err != NULL && emit(f, j, 1, 0) == -1))
+					return -1;
+			}
+			return 0;
+		}
+		if (j->state == J_END && emit_all(f, j) == -1)
+			return -1;
+		job_free(j);
+		f->next_print++;
+	}
+	return 0;
+}
+
+/* ---- starting, ending, stopping jobs ---- */
+
+static struct job *
+job_get(struct fan *f)
+{
+	size_t i;
+
+	if (f->keep)
+		return &f->pool[f->next_seq % f->cap];
+	for (i = 0; i < f->cap; i++)
+		if (f->pool[i].state == J_FREE)
+			return &f->pool[i];
+	return NULL;
+}
+
+/* Append tmpl expanded for r as one more word of j's command; its offset in *off. */
+static int
+add_word(struct job *j, const char *tmpl, const csp__repl *r, size_t *off)
+{
+	size_t n = csp__replace(NULL, 0, tmpl, r);
+
+	if (buf_reserve(&j->args, n + 1) == -1)
+		return -1;
+	*off = j->args.len;
+	csp__replace(j->args.p + *off, n + 1, tmpl, r);
+	j->args.len += n + 1;
+	return 0;
+}
+
+/*
+ * The command for this job: replacement strings expanded, or the arguments
+ * appended. In a shell's script (csp__script_word) each value is quoted, so
+ * that the shell reads it as data, never as code. Outside one, a word that
+ * is just {} gives one word per argument, and with CSP_FANOUT_CONTEXT a
+ * word holding {} is repeated for each.
+ */
+static int
+build_argv(struct fan *f, struct job *j)
+{
+	int i, k, c = 0, n = f->cmdc * (j->nav > 0 ? j->nav : 1) + j->nav + 1;
+	size_t *off;               /* where each expanded word is in j->args */
+	char **w;                  /* a word of ours, or NULL: args + off[] */
+	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr };
+	const char *all = f->o->recstr != NULL ? f->o->recstr : "{}";
+
+	j->args.len = 0;
+	free(j->argv);
+	/* argv's room holds the offsets first (-X can make tens of thousands of words) */
+	if ((j->argv = calloc((size_t)n + 1, sizeof(char *) + sizeof(size_t))) == NULL)
+		return -1;
+	w = j->argv;
+	off = (size_t *)(j->argv + n + 1);
+	for (i = 0; i < f->cmdc; i++) {
+		if (!f->hasrep[i]) {
+			w[c++] = f->cmd[i];
+			continue;
+		}
+		r.quote = i == f->script;
+		if (!r.quote && (strcmp(f->cmd[i], all) == 0 || (f->o->flags & CSP_FANOUT_CONTEXT))) {
+			for (k = 0; k < j->nav; k++) {
+				csp__repl one = r;
+
+				one.args = &j->av[k];
+				one.nargs = 1;
+				w[c] = NULL;
+				if (add_word(j, f->cmd[i], &one, &off[c++]) == -1)
+					return -1;
+			}
+			if (j->nav > 0 || strcmp(f->cmd[i], all) == 0)
+				continue;
+		}
+		w[c] = NULL;
+		if (add_word(j, f->cmd[i], &r, &off[c++]) == -1)
+			return -1;
+	}
+	for (k = 0; f->append && k < j->nav; k++)
+		w[c++] = j->abuf.p + (j->av[k].p - j->abuf.p);
+	for (i = 0; i < c; i++)
+		j->argv[i] = w[i] != NULL ? w[i] : j->args.p + off[i];  /* w is argv: in place */
+	j->argv[c] = NULL;
+	j->pub.argv = j->argv;
+	return 0;
+}
+
+/* The command line as a shell would take it: the script, or each word quoted. */
+static int
+cmdline(struct fan *f, struct job *j, struct buf *b)
+{
+	size_t n;
+	int i;
+
+	if (f->script >= 0 && f->script == 2 && strcmp(j->argv[0], "/bin/sh") == 0)
+		return buf_add(b, j->argv[2], strlen(j->argv[2])) == -1 ? -1 : buf_add(b, "\n", 1);
+	for (i = 0; j->argv[i] != NULL; i++) {
+		n = csp__quote(NULL, 0, j->argv[i], strlen(j->argv[i]));
+		if ((i > 0 && buf_add(b, " ", 1) == -1) || buf_reserve(b, n + 1) == -1)
+			return -1;
+		csp__quote(b->p + b->len, n + 1, j->argv[i], strlen(j->argv[i]));
+		b->len += n;
+	}
+	return buf_add(b, "\n", 1);
+}
+
+/* A slot's pollfd: a new fd has no events yet, whatever the last poll said of the old one. */
+static void
+watch(struct fan *f, int slot, int k, int fd)
+{
+	f->pfd[f->base + 2 * (slot - 1) + k].fd = fd;
+	f->pfd[f->base + 2 * (slot - 1) + k].revents = 0;
+}
+
+/* Run j (again): its pipes, its group, its deadline. -1 only for a system failure. */
+static int
+job_run(struct fan *f, struct job *j)
+{
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, fds[3], k, flags;
+	csp_proc p;
+	struct timeval tv;
+
+	j->out[0].len = j->out[1].len = 0;
+	j->pub.slot = f->free_slots[--f->nfree];
+	if (j->pub.slot > f->maxslot)
+		f->maxslot = j->pub.slot;
+	f->slot[j->pub.slot - 1] = j;
+	j->pub.tries++;
+	if (build_argv(f, j) == -1)
+		return -1;
+	flags = f->o->flags;
+	if ((flags & (CSP_FANOUT_VERBOSE | CSP_FANOUT_DRYRUN)) && cmdline(f, j, &j->out[0]) == -1)
+		return -1;
+	if (flags & CSP_FANOUT_TRACE) {
+		struct buf t = { NULL, 0, 0 };
+		int r = cmdline(f, j, &t);
+
+		r = r == -1 ? -1 : f->err != NULL ? csp_wr_put(f->err, t.p, t.len, NULL)
+		                                  : (int)write(STDERR_FILENO, t.p, t.len);
+		free(t.p);
+		if (r == -1)
+			return -1;
+	}
+	if (flags & CSP_FANOUT_UNGROUP) {
+		/* Straight out: what is ours goes first. */
+		if (emit(f, j, 0, 1) == -1 || csp_wr_flush(f->out, f->done) == -1 ||
+		    (f->err != NULL && csp_wr_flush(f->err, f->done) == -1))
+			return -1;
+	} else if (!(flags & CSP_FANOUT_DRYRUN) &&
+	           (csp__pipe(out, 0) == -1 || (f->err != NULL && csp__pipe(err, 0) == -1))) {
+		goto fail;
+	}
+	fds[0] = j->in != -1 ? j->in : f->devnull;
+	fds[1] = flags & CSP_FANOUT_UNGROUP ? f->out->fd : out[1];
+	fds[2] = flags & CSP_FANOUT_UNGROUP ? (f->err != NULL ? f->err->fd : STDERR_FILENO) : err[1];
+	if (j->in != -1)
+		lseek(j->in, 0, SEEK_SET);
+	gettimeofday(&tv, NULL);
+	j->pub.start_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	j->t0 = csp_now();
+	j->state = J_RUN;
+	j->stopping = j->reaped = 0;
+	j->pub.status = -1;
+	j->pub.sig = j->pub.err = j->pub.timedout = 0;
+	j->pub.received = 0;
+	p.pid = 0;
+	if (flags & CSP_FANOUT_DRYRUN) {
+		j->pub.status = 0;  /* not run: ended at once, as it succeeded */
+		j->reaped = 1;
+		j->pid = -1;
+	} else if (csp_vspawn(&p, f->path, j->argv, fds, CSP_SPAWN_PGROUP) == -1) {
+		if (p.pid != -1)
+			goto fail;  /* no child at all: a system failure */
+		/* The exec failed: the job ran and ended at once, 127 or 126 (csp_exec_status). */
+		j->pub.err = errno;
+		j->pub.status = csp_exec_status(errno);
+		j->reaped = 1;
+		j->pid = -1;
+	} else {
+		j->pid = p.pid;
+	}
+	close_fd(&out[1]);
+	close_fd(&err[1]);
+	j->fd[0] = out[0];
+	j->fd[1] = err[0];
+	if (j->reaped) {
+		close_fd(&j->fd[0]);
+		close_fd(&j->fd[1]);
+	}
+	for (k = 0; k < 2; k++)
+		watch(f, j->pub.slot, k, j->fd[k]);
+	j->deadline = f->o->timeout_ms > 0 ? j->t0 + f->o->timeout_ms : CSP_FOREVER;
+	f->running++;
+	return 0;
+fail:
+	k = errno;
+	close_fd(&out[0]);
+	close_fd(&out[1]);
+	close_fd(&err[0]);
+	close_fd(&err[1]);
+	f->free_slots[f->nfree++] = j->pub.slot;
+	f->slot[j->pub.slot - 1] = NULL;
+	j->state = J_FREE;
+	errno = k;
+	return -1;
+}
+
+/* Is p[0..len) blanks only (-r)? */
+static int
+blank(const char *p, size_t len)
+{
+	while (len > 0 && strchr(" \t\n\r\v\f", p[len - 1]) != NULL && p[len - 1] != '\0')
+		len--;
+	return len == 0;
+}
+
+/* One argument of the next job, trimmed as --trim says. */
+static int
+pend_add(struct fan *f, const char *p, size_t len)
+{
+	while ((f->o->trim & 1) && len > 0 && (*p == ' ' || *p == '\t'))
+		p++, len--;
+	while ((f->o->trim & 2) && len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	f->pend_args++;
+	return buf_add(&f->pend, p, len) == -1 || buf_add(&f->pend, "", 1) == -1 ? -1 : 0;
+}
+
+/* A record into the next job: itself, or its columns (--colsep). */
+static int
+pend_record(struct fan *f, const char *rec, size_t len)
+{
+	const char *sep = f->o->colsep, *end = rec + len, *q;
+	size_t n = sep != NULL ? strlen(sep) : 0;
+
+	f->npend++;
+	if (n == 0)
+		return pend_add(f, rec, len);
+	for (;;) {
+		q = memmem(rec, (size_t)(end - rec), sep, n);
+		if (pend_add(f, rec, q != NULL ? (size_t)(q - rec) : (size_t)(end - rec)) == -1)
+			return -1;
+		if (q == NULL)
+			return 0;
+		rec = q + n;
+	}
+}
+
+/* The next job's records into f->pend: 1 there, 0 wait for input, -1 none will come, -2 error. */
+static int
+gather(struct fan *f)
+{
+	const char *rec;
+	size_t len;
+	int r;
+
+	while (f->npend < f->per &&
+	       !((f->o->flags & CSP_FANOUT_FILL) && f->pend.len >= FILL_CHARS)) {
+		r = f->eofstr_seen ? -1 : next_record(f, &rec, &len);
+		if (r == 0)
+			return 0;
+		if (r == -1)
+			return f->npend > 0 ? 1 : -1;
+		if (f->o->eofstr != NULL && len == strlen(f->o->eofstr) &&
+		    memcmp(rec, f->o->eofstr, len) == 0) {
+			f->eofstr_seen = 1;  /* what follows is not read */
+			continue;
+		}
+		if ((f->o->flags & CSP_FANOUT_SKIPEMPTY) && blank(rec, len))
+			continue;
+		if (pend_record(f, rec, len) == -1)
+			return -2;
+	}
+	return 1;
+}
+
+/* Job j takes the arguments gathered: where each is, and all of them, a space between. */
+static int
+take_args(struct fan *f, struct job *j)
+{
+	const char *p;
+	int k, n = f->pend_args;
+
+	j->abuf = f->pend;
+	memset(&f->pend, 0, sizeof(f->pend));
+	f->npend = f->pend_args = 0;
+	if ((j->av = calloc((size_t)n + 1, sizeof(*j->av))) == NULL)
+		return -1;
+	for (k = 0, p = j->abuf.p; k < n; k++) {
+		j->av[k].p = p;
+		j->av[k].len = strlen(p);
+		if ((k > 0 && buf_add(&j->rec, " ", 1) == -1) || buf_add(&j->rec, p, j->av[k].len) == -1)
+			return -1;
+		p += j->av[k].len + 1;
+	}
+	j->nav = f->o->per_job < 0 ? 0 : n;  /* -N0: the record runs a job, as no argument */
+	if (buf_add(&j->rec, "", 1) == -1)
+		return -1;
+	j->pub.len = j->rec.len - 1;
+	return 0;
+}
+
+/* --tag: the tag, then a tab; --tagstring's expanded. */
+static int
+make_tag(struct fan *f, struct job *j)
+{
+	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr };
+	size_t n;
+
+	if (f->o->tagstr == NULL)
+		return buf_add(&j->tag, j->rec.p, j->pub.len) == -1 ? -1 : buf_add(&j->tag, "\t", 1);
+	n = csp__replace(NULL, 0, f->o->tagstr, &r);
+	if (buf_reserve(&j->tag, n + 1) == -1)
+		return -1;
+	csp__replace(j->tag.p, n + 1, f->o->tagstr, &r);
+	j->tag.len = n;
+	return buf_add(&j->tag, "\t", 1);
+}
+
+/* A new job for the records gathered (or for this block). */
+static int
+job_start(struct fan *f, const char *rec, size_t len)
+{
+	struct job *j = job_get(f);
+	ssize_t w;
+	size_t off;
+
+	job_free(j);
+	j->pub.seq = ++f->next_seq;
+	if (f->pipe) {
+		if (buf_add(&j->rec, "", 1) == -1)
+			goto fail;
+		/* Its block as a file of its own: the job reads it at its own pace. */
+		if ((j->in = memfd_create("csp-fanout-block", MFD_CLOEXEC)) == -1)
+			goto fail;
+		for (off = 0; off < len; off += (size_t)w)
+			if ((w = write(j->in, rec + off, len - off)) == -1)
+				goto fail;
+		j->pub.sent = (long long)len;
+		/* --cat, --fifo: {} is a file with the block: its stdin, opened again. */
+		if ((f->o->flags & CSP_FANOUT_CAT) &&
+		    ((j->av = calloc(1, sizeof(*j->av))) == NULL || buf_add(&j->abuf, "/dev/stdin", 11) == -1))
+			goto fail;
+		if (f->o->flags & CSP_FANOUT_CAT) {
+			j->av[0].p = j->abuf.p;
+			j->av[0].len = 10;
+			j->nav = 1;
+		}
+	} else if (take_args(f, j) == -1) {
+		goto fail;
+	}
+	j->pub.rec = j->rec.p;
+	if ((f->o->flags & CSP_FANOUT_TAG) && !f->pipe && make_tag(f, j) == -1)
+		goto fail;
+	if (f->keep)
+		f->order[j->pub.seq % f->cap] = j;
+	if (f->o->delay_ms > 0)
+		f->next_start = csp_after(f->o->delay_ms);
+	if (job_run(f, j) == -1)
+		goto fail;
+	return 0;
+fail:
+	f->next_seq--;
+	job_free(j);
+	return -1;
+}
+
+static void
+signal_group(struct job *j, int sig)
+{
+	if (j->pid > 0 && !j->reaped) {
+		kill(-j->pid, sig);
+		if (sig != SIGKILL)
+			kill(-j->pid, SIGCONT);  /* a stopped process takes sig only when it runs */
+	}
+}
+
+/*
+ * Has the --halt condition come, with job j's end (or, j NULL, the input's)?
+ * A percentage is of all jobs: with --pipe their number is known only once
+ * the input has ended, and no percentage is reached before.
+ */
+static int
+halt_check(struct fan *f, struct job *j)
+{
+	csp_fanout_opt *o = f->o;
+	long long n = o->halt_why == CSP_HALT_FAIL ? o->failed :
+	              o->halt_why == CSP_HALT_SUCCESS ? o->succeeded : o->failed + o->succeeded;
+	long long total = f->total >= 0 ? f->total : f->eof ? f->next_seq : -1;
+	int hit;
+
+	if (o->halt_when == CSP_HALT_NEVER || o->halted)
+		return 0;
+	if (o->halt_pct > 0)
+		hit = total > 0 && n * 100 >= (long long)o->halt_pct * total;
+	else
+		hit = n >= o->halt_n;
+	if (hit) {
+		o->halted = 1;
+		f->stop_new = 1;
+		if (j != NULL) {
+			j->pub.halts = 1;
+			f->halt_status = j->pub.status;
+		}
+	}
+	return hit;
+}
+
+static void stop_all(struct fan *f, int how);
+
+/* j's process is reaped and its pipes closed: retry it, or it has ended. */
+static int
+job_done(struct fan *f, struct job *j)
+{
+	csp_fanout_opt *o = f->o;
+	int slot = j->pub.slot, failed = j->pub.status != 0;
+
+	f->slot[slot - 1] = NULL;
+	f->free_slots[f->nfree++] = slot;
+	f->running--;
+	j->pub.runtime_ms = csp_now() - j->t0;
+	if (j->state == J_KILLED)
+		return 0;
+	/* A command that cannot be executed will not be found the next time either. */
+	if (failed && j->pub.err == 0 && (o->retries == 0 || j->pub.tries < o->retries) &&
+	    !f->stop_new) {
+		j->stream = 0;
+		return job_run(f, j);
+	}
+	j->state = J_END;
+	close_fd(&j->in);  /* its block, no longer needed */
+	f->ended++;
+	if (failed)
+		o->failed++;
+	else
+		o->succeeded++;
+	halt_check(f, j);
+	if (o->joblog_fd != -1)
+		csp_joblog_write(o->joblog_fd, &j->pub);  /* a log that fails must not stop the jobs */
+	if (o->ended != NULL)
+		o->ended(&j->pub, o->arg);
+	if (j->pub.halts && o->halt_when == CSP_HALT_NOW)
+		stop_all(f, J_KILLED);
+	if (f->keep)
+		return print_ready(f);
+	if (emit_all(f, j) == -1)
+		return -1;
+	job_free(j);
+	return 0;
+}
+
+/* Read what job j wrote to stream k; at EOF close it. */
+static int
+collect(struct fan *f, struct job *j, int k)
+{
+	ssize_t n;
+
+	do
+		n = read(j->fd[k], f->scratch, SCRATCH);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0) {
+		if (n == -1 && errno == EAGAIN)
+			return 0;
+		close_fd(&j->fd[k]);
+		watch(f, j->pub.slot, k, -1);
+		return 0;
+	}
+	if (k == 0)
+		j->pub.received += n;
+	if (buf_add(&j->out[k], f->scratch, (size_t)n) == -1)
+		return -1;
+	/* Whole lines as they come: with --line-buffer, or when -k has come to this job. */
+	if (f->o->results == NULL &&
+	    (j->stream || (!f->keep && (f->o->flags & CSP_FANOUT_LINEBUF))))
+		return emit(f, j, k, 0);
+	return 0;
+}
+
+/* After its leader exited: what its pipes hold now, then they close (a grandchild may hold them). */
+static int
+drain(struct fan *f, struct job *j)
+{
+	struct pollfd p;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		while (j->fd[k] != -1) {
+			p.fd = j->fd[k];
+			p.events = POLLIN;
+			if (poll(&p, 1, 0) <= 0) {
+				close_fd(&j->fd[k]);
+				watch(f, j->pub.slot, k, -1);
+				break;
+			}
+			if (collect(f, j, k) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+reaped(struct job *j, int ws)
+{
+	j->reaped = 1;
+	j->pub.status = csp__status(ws);
+	j->pub.sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+}
+
+/*
+ * Reap the job whose leader has exited, peeked at first: a job being
+ * stopped gets SIGKILL for its group before its leader is reaped, while the
+ * group's id is still surely its own. 1 reaped, 0 not yet, -1 error.
+ */
+static int
+reap_job(struct fan *f, struct job *j)
+{
+	siginfo_t info;
+	pid_t pid;
+	int ws;
+
+	if (j->stopping) {
+		info.si_pid = 0;
+		if (waitid(P_PID, (id_t)j->pid, &info, WEXITED | WNOHANG | WNOWAIT) == -1 ||
+		    info.si_pid == 0)
+			return 0;
+		kill(-j->pid, SIGKILL);
+	}
+	do
+		pid = waitpid(j->pid, &ws, WNOHANG);
+	while (pid == -1 && errno == EINTR);
+	if (pid != j->pid)
+		return 0;
+	reaped(j, ws);
+	return drain(f, j) == -1 || job_done(f, j) == -1 ? -1 : 1;
+}
+
+/*
+ * Reap the jobs that have exited, and only them: the program's other
+ * children, and orphans a subreaper inherits, are not ours to wait for.
+ */
+static int
+reap(struct fan *f)
+{
+	struct signalfd_siginfo si;
+	struct job *j;
+	int s;
+
+	while (read(f->sigfd, &si, sizeof(si)) > 0)
+		;
+	for (s = 0; s < f->maxslot; s++)
+		if ((j = f->slot[s]) != NULL && j->pid > 0 && !j->reaped && reap_job(f, j) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * Stop every running job: SIGTERM to its group, a grace period for the
+ * leaders to exit, SIGKILL to the groups, then reap. They end as how
+ * (J_KILLED: nothing of them is counted or printed).
+ */
+static void
+stop_all(struct fan *f, int how)
+{
+	int64_t until = csp_after(f->o->grace_ms);
+	struct pollfd p = { f->sigfd, POLLIN, 0 };
+	struct signalfd_siginfo si;
+	siginfo_t info;
+	struct job *j;
+	int s, left, ws, e = errno;
+
+	for (s = 0; s < f->maxslot; s++) {
+		if ((j = f->slot[s]) == NULL || j->reaped)
+			continue;
+		f->o->stopped = 1;
+		j->state = how;
+		j->stopping = 1;
+		signal_group(j, SIGTERM);
+	}
+	for (;;) {
+		left = 0;
+		for (s = 0; s < f->maxslot; s++) {
+			if ((j = f->slot[s]) == NULL || j->reaped)
+				continue;
+			info.si_pid = 0;
+			if (waitid(P_PID, (id_t)j->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			    info.si_pid == 0)
+				left++;
+		}
+		if (left == 0 || csp_now() >= until)
+			break;
+		if (poll(&p, 1, csp__timeout(until)) > 0)
+			while (read(f->sigfd, &si, sizeof(si)) > 0)
+				;
+	}
+	for (s = 0; s < f->maxslot; s++) {
+		if ((j = f->slot[s]) == NULL)
+			continue;
+		if (!j->reaped) {
+			kill(-j->pid, SIGKILL);
+			while (waitpid(j->pid, &ws, 0) == -1 && errno == EINTR)
+				;
+			reaped(j, ws);
+		}
+		close_fd(&j->fd[0]);
+		close_fd(&j->fd[1]);
+		watch(f, j->pub.slot, 0, -1);
+		watch(f, j->pub.slot, 1, -1);
+		j->state = how;
+		f->slot[s] = NULL;
+		f->free_slots[f->nfree++] = s + 1;
+		f->running--;
+		if (!f->keep)
+			job_free(j);
+	}
+	f->stop_new = 1;
+	errno = e;
+}
+
+/* --timeout: SIGTERM to the group at the deadline, SIGKILL a grace period later. */
+static int64_t
+timeouts(struct fan *f)
+{
+	int64_t now = csp_now(), next = CSP_FOREVER;
+	struct job *j;
+	int s;
+
+	for (s = 0; s < f->maxslot; s++) {
+		if ((j = f->slot[s]) == NULL || j->reaped)
+			continue;
+		if (!j->stopping && j->deadline != CSP_FOREVER && now >= j->deadline) {
+			j->stopping = 1;
+			j->pub.timedout = 1;
+			f->o->stopped = 1;
+			j->killat = now + f->o->grace_ms;
+			signal_group(j, SIGTERM);
+		} else if (j->stopping && now >= j->killat) {
+			signal_group(j, SIGKILL);
+			j->killat = now + 1000;  /* again, should it still be there */
+		}
+		next = csp__min_deadline(next, j->stopping ? j->killat : j->deadline);
+	}
+	return next;
+}
+
+static void
+bar(struct fan *f, int last)
+{
+	int64_t now;
+
+	if (f->o->bar_fd == -1)
+		return;
+	now = csp_now();
+	if (!last && now < f->bar_next)
+		return;
+	f->bar_next = now + BAR_EVERY_MS;
+	if (f->err != NULL)
+		csp_wr_flush(f->err, NULL);
+	csp_bar(f->o->bar_fd, f->ended, f->eof ? f->next_seq : f->total, now - f->t_start, last);
+}
+
+/* ---- the loop ---- */
+
+static int
+can_start(struct fan *f)
+{
+	if (f->stop_new || f->eof || f->running >= f->jobs)
+		return 0;
+	if (f->o->delay_ms > 0 && csp_now() < f->next_start)
+		return 0;
+	/* -k: no more than the window of finished jobs waiting for an earlier one. */
+	return !f->keep || (size_t)(f->next_seq + 1 - f->next_print - f->running) < f->window;
+}
+
+/* --resume: the next job is not run; with -k it takes its turn as one with no output. */
+static int
+skip_job(struct fan *f)
+{
+	struct job *j;
+
+	f->pend.len = 0;
+	f->npend = f->pend_args = 0;
+	f->next_seq++;
+	if (!f->keep)
+		return 0;
+	j = job_get(f);
+	job_free(j);
+	j->state = J_KILLED;
+	j->pub.seq = f->next_seq;
+	f->order[f->next_seq % f->cap] = j;
+	return print_ready(f);
+}
+
+static int
+start_jobs(struct fan *f)
+{
+	const char *rec = NULL;
+	size_t len = 0;
+	int r;
+
+	while (can_start(f)) {
+		r = f->pipe ? next_block(f, &rec, &len) : gather(f);
+		if (r == -2)
+			return -1;
+		if (r == 0)
+			return 0;
+		if (r == -1) {
+			f->eof = 1;
+			/* The total is known now: a percentage may have been reached already. */
+			if (halt_check(f, NULL) && f->o->halt_when == CSP_HALT_NOW)
+				stop_all(f, J_KILLED);
+			return 0;
+		}
+		if (!f->pipe && f->o->skip != NULL && f->o->skip(f->next_seq + 1, f->o->arg)) {
+			if (skip_job(f) == -1)
+				return -1;
+			continue;
+		}
+		if (job_start(f, rec, len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+setup(struct fan *f)
+{
+	csp_fanout_opt *o = f->o;
+	struct rlimit rl;
+	struct sigaction sa;
+	sigset_t chld;
+	long fdjobs;
+	size_t i;
+	int s;
+
+	for (f->cmdc = 0; o->argv[f->cmdc] != NULL; f->cmdc++)
+		;
+	if (f->cmdc == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	f->cmd = o->argv;
+	if ((f->hasrep = calloc((size_t)f->cmdc, sizeof(int))) == NULL)
+		return -1;
+	f->append = !f->pipe || (o->flags & CSP_FANOUT_CAT);
+	f->script = csp__script_word(f->cmd);
+	for (s = 0; s < f->cmdc; s++)
+		if ((f->hasrep[s] = csp__replace_has(f->cmd[s], o->recstr)))
+			f->append = 0;
+	/* The command's file, looked up once, unless a record names it. */
+	f->path = !f->hasrep[0] && csp_lookpath(f->cmd[0], f->pathbuf, sizeof(f->pathbuf)) == 0
+	              ? f->pathbuf : NULL;
+
+	/* Two descriptors per running job, and a few of our own. */
+	fdjobs = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+	             ? ((long)rl.rlim_cur - 32) / 3 : JOBS_MAX;
+	f->jobs = o->jobs > 0 ? o->jobs : JOBS_MAX;
+	if (f->jobs > fdjobs)
+		f->jobs = fdjobs > 1 ? fdjobs : 1;
+	f->window = !f->keep ? 0 : f->pipe ? (size_t)(4 * f->jobs) : CSP_FANOUT_WINDOW;
+	f->cap = (size_t)f->jobs + f->window;
+	f->pool = calloc(f->cap, sizeof(*f->pool));
+	f->slot = calloc((size_t)f->jobs, sizeof(*f->slot));
+	f->free_slots = calloc((size_t)f->jobs, sizeof(int));
+	f->order = f->keep ? calloc(f->cap, sizeof(*f->order)) : NULL;
+	f->base = CSP_DONE_DEPTH + 2;
+	f->pfd = calloc((size_t)f->base + 2 * (size_t)f->jobs, sizeof(*f->pfd));
+	f->scratch = malloc(SCRATCH);
+	if (f->pool == NULL || f->slot == NULL || f->free_slots == NULL || f->pfd == NULL ||
+	    f->scratch == NULL || (f->keep && f->order == NULL))
+		return -1;
+	for (i = 0; i < f->cap; i++)
+		f->pool[i].fd[0] = f->pool[i].fd[1] = f->pool[i].in = -1;
+	for (s = (int)f->jobs; s >= 1; s--)
+		f->free_slots[f->nfree++] = s;
+	for (i = 0; i < (size_t)f->base + 2 * (size_t)f->jobs; i++) {
+		f->pfd[i].fd = -1;
+		f->pfd[i].events = POLLIN;
+	}
+	if ((f->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	/* The done's fds end right before the signalfd: one poll array for all. */
+	{
+		struct pollfd d[CSP_DONE_DEPTH];
+
+		f->nd = csp__done_poll(f->done, d, CSP_DONE_DEPTH);
+		memcpy(f->pfd + CSP_DONE_DEPTH - f->nd, d, (size_t)f->nd * sizeof(*d));
+	}
+
+	/* SIGCHLD through a signalfd, into the same poll as everything else. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, &f->oldchld);  /* SIG_IGN would reap them before we could */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &chld, &f->oldmask) == -1)
+		return -1;
+	if ((f->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		return -1;
+	f->pfd[CSP_DONE_DEPTH].fd = f->sigfd;
+	f->t_start = csp_now();
+	csp__nosigpipe();
+	return 0;
+}
+
+static void
+teardown(struct fan *f)
+{
+	size_t i;
+	int e = errno;
+
+	if (f->sigfd != -1) {
+		close(f->sigfd);
+		sigprocmask(SIG_SETMASK, &f->oldmask, NULL);
+		sigaction(SIGCHLD, &f->oldchld, NULL);
+	}
+	close_fd(&f->devnull);
+	for (i = 0; f->pool != NULL && i < f->cap; i++) {
+		close_fd(&f->pool[i].fd[0]);
+		close_fd(&f->pool[i].fd[1]);
+		close_fd(&f->pool[i].in);
+		job_free(&f->pool[i]);
+	}
+	for (i = 0; f->list != NULL && f->list != (char **)f->o->args && i < (size_t)f->nargs; i++)
+		free(f->list[i]);
+	if (f->list != (char **)f->o->args)
+		free(f->list);
+	free(f->pool);
+	free(f->slot);
+	free(f->free_slots);
+	free(f->order);
+	free(f->pfd);
+	free(f->scratch);
+	free(f->hasrep);
+	free(f->pend.p);
+	errno = e;
+}
+
+/*
+ * Its pipes are closed: the job is most likely exiting right now (the
+ * kernel closes a process's files just before it becomes a zombie). Look
+ * for its status a few times before going back to poll: one wakeup per job,
+ * not one for the pipes and one more for SIGCHLD.
+ */
+static int
+settle(struct fan *f, struct job *j)
+{
+	int tries, ws;
+	pid_t r;
+
+	if (j->reaped || j->stopping || j->fd[0] != -1 || j->fd[1] != -1)
+		return 0;
+	for (tries = 0; tries < SETTLE_TRIES; tries++) {
+		r = waitpid(j->pid, &ws, WNOHANG);
+		if (r == j->pid) {
+			reaped(j, ws);
+			return job_done(f, j);
+		}
+		if (r == -1 && errno != EINTR)
+			return 0;
+	}
+	return 0;
+}
+
+/* Jobs whose exec failed have ended already, with nothing to reap. */
+static int
+finish_ready(struct fan *f)
+{
+	struct job *j;
+	int s;
+
+	for (s = 0; s < f->maxslot; s++)
+		if ((j = f->slot[s]) != NULL && j->reaped && j->fd[0] == -1 &&
+		    j->fd[1] == -1 && job_done(f, j) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+run(struct fan *f)
+{
+	struct pollfd *pf = f->pfd + CSP_DONE_DEPTH - f->nd;
+	struct job *j;
+	int s, k, r, infd;
+	int64_t next;
+	nfds_t n;
+
+	for (;;) {
+		if (start_jobs(f) == -1 || finish_ready(f) == -1)
+			return -1;
+		if (f->running == 0 && (f->eof || f->stop_new))
+			return 0;
+		next = timeouts(f);
+		if (f->o->delay_ms > 0 && !f->eof && !f->stop_new)
+			next = csp__min_deadline(next, f->next_start);
+		if (f->o->bar_fd != -1)
+			next = csp__min_deadline(next, f->bar_next);
+		/* Input only when a job could start and no record is there. */
+		infd = f->list == NULL && !f->in->eof && can_start(f) ? f->in->fd : -1;
+		f->pfd[CSP_DONE_DEPTH + 1].fd = infd;
+		n = (nfds_t)(f->nd + 2 + 2 * f->maxslot);
+		r = -2;
+		if (f->out->len > 0 || (f->err != NULL && f->err->len > 0)) {
+			/* Before waiting, what is ready to go out goes out. */
+			r = poll(pf, n, 0);
+			if (r == 0) {
+				if (csp_wr_flush(f->out, f->done) == -1 ||
+				    (f->err != NULL && csp_wr_flush(f->err, f->done) == -1))
+					return -1;
+				continue;
+			}
+		}
+		if (r == -2)
+			r = poll(pf, n, csp__timeout(next));
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (csp__done_fired(f->done, pf, f->nd)) {
+			errno = ECANCELED;
+			return -1;
+		}
+		/* Outputs before exits: by the time SIGCHLD comes, the pipes are mostly drained. */
+		for (s = 0; s < f->maxslot; s++) {
+			if ((j = f->slot[s]) == NULL)
+				continue;
+			for (k = 0; k < 2; k++)
+				if (j->fd[k] != -1 && f->pfd[f->base + 2 * s + k].revents != 0 &&
+				    collect(f, j, k) == -1)
+					return -1;
+			if (settle(f, j) == -1)
+				return -1;
+		}
+		if (f->pfd[CSP_DONE_DEPTH].revents != 0 && reap(f) == -1)
+			return -1;
+		if (infd != -1 && f->pfd[CSP_DONE_DEPTH + 1].revents != 0 &&
+		    csp_rd_fill(f->in, NULL) == -1 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		bar(f, 0);
+	}
+}
+
+/* The pool: one job a record (or a block, in pipe mode); see csp_fanout (run.c). */
+int
+csp__fanout_pool(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done)
+{
+	struct fan f;
+	int ret = -1;
+
+	memset(&f, 0, sizeof(f));
+	f.o = o;
+	f.in = in;
+	f.out = out;
+	f.err = o->err;
+	f.done = done;
+	f.keep = (o->flags & CSP_FANOUT_KEEP) != 0;
+	f.pipe = (o->flags & CSP_FANOUT_PIPE) != 0;
+	f.odelim = f.pipe && in != NULL ? in->delim : '\n';
+	f.sigfd = f.devnull = -1;
+	f.total = -1;
+	f.next_print = 1;
+	o->total = o->failed = o->succeeded = 0;
+	o->stopped = o->halted = o->exitval = 0;
+	if (in != NULL)
+		in->flush = NULL;
+	if ((in == NULL && (f.pipe || o->args == NULL)) || o->argv == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (o->args != NULL && !f.pipe) {
+		f.list = (char **)o->args;
+		for (f.nargs = 0; o->args[f.nargs] != NULL; f.nargs++)
+			;
+		f.total = f.nargs;
+	} else if ((o->halt_pct > 0 || (o->flags & CSP_FANOUT_SPREAD)) && !f.pipe) {
+		if (read_all(&f) == -1)
+			goto out;
+		f.total = f.nargs;
+	}
+	if (setup(&f) == -1)
+		goto out;
+	/* Records a job: -n; or as many as fit, spread over the slots when their number is known. */
+	f.per = o->per_job > 0 ? o->per_job : 1;
+	if (o->flags & CSP_FANOUT_FILL)
+		f.per = (o->flags & CSP_FANOUT_SPREAD) && f.total > 0
+		            ? (long)((f.total + f.jobs - 1) / f.jobs) : LONG_MAX;
+	if (f.total > 0 && f.per > 1 && f.per != LONG_MAX)
+		f.total = (f.total + f.per - 1) / f.per;
+	ret = run(&f);
+	if (ret == 0 && f.keep)
+		ret = print_ready(&f);
+	if (ret == 0)
+		ret = csp_wr_flush(out, done);
+	if (ret == 0 && f.err != NULL)
+		ret = csp_wr_flush(f.err, done);
+	if (ret == -1)
+		stop_all(&f, J_KILLED);
+	bar(&f, 1);
+out:
+	o->total = f.ended;
+	o->exitval = csp__fanout_exitval(o, f.total >= 0 ? f.total : f.next_seq, f.halt_status);
+	teardown(&f);
+	return ret;
+}

@@ -1,0 +1,273 @@
+/*
+ * merge.c: fan-in. A for-select over every source: records go out whole as
+ * they come, a turn at a time, from a source chosen at random among the
+ * ready ones, so none starves.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bsd/stdlib.h>
+
+#include "core/impl.h"
+
+#define TURN 4096  /* a turn: whole records up to PIPE_BUF bytes, or one longer record */
+
+enum { READING, REAPING, OVER };
+
+struct in {
+	csp_src *s;
+	int state;
+	size_t turn;       /* bytes of the next turn from rd.head; 0 if none known */
+	int judged;        /* at its end, its last bytes judged (src.c): they may go out */
+	char *tag;         /* "name\t" under CSP_MERGE_TAG */
+	size_t taglen;
+};
+
+/*
+ * The length of the next turn of r, or 0 if no whole record is buffered.
+ * Bytes from head to scan are known to hold no terminator. At end of input,
+ * once judged whole, a last record without one is a turn of its own.
+ */
+static size_t
+next_turn(csp_rd *r, int judged)
+{
+	char *b = r->buf + r->head, *p = NULL;
+	size_t n = r->tail - r->head, from;
+
+	if (r->scan <= r->head) {
+		p = memrchr(b, r->delim, n < TURN ? n : TURN);
+		from = r->head + (n < TURN ? n : TURN);
+	} else {
+		from = r->scan;
+	}
+	if (p == NULL)
+		p = memchr(r->buf + from, r->delim, r->tail - from);
+	if (p != NULL)
+		return (size_t)(p - b) + 1;
+	r->scan = r->tail;
+	return r->eof && judged ? n : 0;
+}
+
+/*
+ * in is at its end: judge its last bytes (src.c), a command waited for
+ * first; 0 when judged, or still running with a pidfd to poll; -1 error.
+ */
+static int
+judge(struct in *in, const csp_done *done)
+{
+	csp_src *s = in->s;
+
+	if (csp__src_end(s, NULL, CSP_NOW) == 0) {
+		in->judged = 1;
+		return 0;
+	}
+	if (errno != ETIMEDOUT)
+		return -1;
+	if (s->proc.pidfd != -1)
+		return 0;
+	/* No pidfd to poll: wait for it here. */
+	if (csp__src_end(s, done, CSP_FOREVER) == -1)
+		return -1;
+	in->judged = 1;
+	return 0;
+}
+
+/* One turn of in out: with a tag, record by record; without, in one piece. */
+static int
+emit(struct in *in, csp_wr *out, const csp_done *done)
+{
+	csp_rd *r = &in->s->rd;
+	char *p = r->buf + r->head, *end = p + in->turn, *q;
+	size_t len;
+
+	r->head += in->turn;
+	r->scan = r->head;
+	in->turn = 0;
+	if (in->tag == NULL)
+		return csp_wr_rec(out, p, (size_t)(end - p), r->delim, done);
+	for (; p < end; p += len) {
+		q = memchr(p, r->delim, (size_t)(end - p));
+		len = q != NULL ? (size_t)(q - p) + 1 : (size_t)(end - p);
+		if (q != NULL && out->cap - out->len >= in->taglen + len) {
+			/* Room for both: straight into the buffer, no call per piece. */
+			memcpy(out->buf + out->len, in->tag, in->taglen);
+			memcpy(out->buf + out->len + in->taglen, p, len);
+			out->len += in->taglen + len;
+		} else if (csp_wr_put(out, in->tag, in->taglen, done) == -1 ||
+		    csp_wr_rec(out, p, len, r->delim, done) == -1) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A source came to its end: close it, reap its command, report a failure. */
+static int
+finish(struct in *in, csp_wr *out, csp_src_fn *failed, void *arg, int *nfailed,
+       const csp_done *done)
+{
+	csp_src *s = in->s;
+
+	if (csp_src_close(s, NULL, CSP_NOW) == -1) {
+		if (errno != ETIMEDOUT)
+			return -1;
+		if (s->proc.pidfd != -1) {
+			in->state = REAPING;  /* still running: wait for it with the rest */
+			return 0;
+		}
+		/* No pidfd to poll: wait for it here. */
+		if (csp_src_close(s, done, CSP_FOREVER) == -1)
+			return -1;
+	}
+	in->state = OVER;
+	if (csp_src_failed(s)) {
+		(*nfailed)++;
+		/* What came before goes out first, so the report follows it. */
+		if (failed != NULL && csp_wr_flush(out, done) == -1)
+			return -1;
+		if (failed != NULL)
+			failed(s, arg);
+	}
+	return 0;
+}
+
+static int
+make_tags(struct in *in, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		in[i].taglen = strlen(in[i].s->name) + 1;
+		if ((in[i].tag = malloc(in[i].taglen)) == NULL)
+			return -1;
+		memcpy(in[i].tag, in[i].s->name, in[i].taglen - 1);
+		in[i].tag[in[i].taglen - 1] = '\t';
+	}
+	return 0;
+}
+
+/*
+ * Merge the open sources of srcs into out. Returns the number of sources
+ * that failed (each passed to failed as it does) once all have ended, or -1
+ * with errno; either way every source is closed and every command reaped.
+ */
+int
+csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
+          void *arg, const csp_done *done)
+{
+	struct in *in = NULL;
+	struct pollfd *pfd = NULL;
+	int *owner = NULL, *ready = NULL;
+	int i, k, nd, np, nready, r, nfailed = 0, e;
+	int64_t until = csp_done_when(done), wake;
+
+	in = calloc((size_t)n + 1, sizeof(*in));
+	pfd = calloc((size_t)n + CSP_DONE_DEPTH, sizeof(*pfd));
+	owner = calloc((size_t)n + 1, sizeof(*owner));
+	ready = calloc((size_t)n + 1, sizeof(*ready));
+	if (in == NULL || pfd == NULL || owner == NULL || ready == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		in[i].s = &srcs[i];
+		in[i].state = srcs[i].rd.fd == -1 ? OVER : READING;
+	}
+	if ((flags & CSP_MERGE_TAG) && make_tags(in, n) == -1)
+		goto fail;
+	nd = csp__done_poll(done, pfd, CSP_DONE_DEPTH);
+
+	for (;;) {
+		nready = np = 0;
+		wake = until;
+		for (i = 0; i < n; i++) {
+			csp_src *s = in[i].s;
+
+			if (in[i].state == READING) {
+				/* A FIFO nobody writes to: waited for only so long (src.c). */
+				wake = csp__min_deadline(wake, csp__src_due(s));
+				if (s->rd.eof && !in[i].judged && judge(&in[i], done) == -1)
+					goto fail;
+				if (in[i].turn == 0)
+					in[i].turn = next_turn(&s->rd, in[i].judged);
+				if (in[i].turn > 0) {
+					ready[nready++] = i;
+					continue;
+				}
+				if (!s->rd.eof || !in[i].judged) {
+					/* Its input, or at its end its command's pidfd. */
+					pfd[nd + np].fd = s->rd.eof ? s->proc.pidfd : s->rd.fd;
+					pfd[nd + np].events = POLLIN;
+					owner[np++] = i;
+					continue;
+				}
+				if (finish(&in[i], out, failed, arg, &nfailed, done) == -1)
+					goto fail;
+			}
+			if (in[i].state == REAPING) {
+				pfd[nd + np].fd = s->proc.pidfd;
+				pfd[nd + np].events = POLLIN;
+				owner[np++] = i;
+			}
+		}
+		if (nready == 0 && np == 0)
+			break;
+
+		if (np > 0) {
+			/* Whoever has input, without waiting; wait only if nobody has a turn. */
+			for (k = 0; k < nd + np; k++)
+				pfd[k].revents = 0;
+			r = csp__poll(pfd, nd + np, 0);
+			if (r == 0 && nready == 0) {
+				if (csp_wr_flush(out, done) == -1)
+					goto fail;
+				r = csp__poll(pfd, nd + np, csp__timeout(wake));
+			}
+			if (r == -1)
+				goto fail;
+			if (csp__done_fired(done, pfd, nd)) {
+				errno = ECANCELED;
+				goto fail;
+			}
+			for (k = 0; k < np; k++) {
+				struct in *p = &in[owner[k]];
+
+				if (pfd[nd + k].revents == 0)
+					continue;
+				if (p->state == REAPING) {
+					if (finish(p, out, failed, arg, &nfailed, done) == -1)
+						goto fail;
+				} else if (p->s->rd.eof) {
+					continue;  /* its command ended: judged in the next round */
+				} else if (csp_rd_fill(&p->s->rd, done) == -1) {
+					if (errno == ECANCELED)
+						goto fail;
+					p->s->err = errno;  /* this source is over; the rest go on */
+					p->s->rd.eof = 1;
+				}
+			}
+		}
+		if (nready == 0)
+			continue;
+		i = ready[nready == 1 ? 0 : csp__pick(nready)];
+		if (emit(&in[i], out, done) == -1)
+			goto fail;
+	}
+	if (csp_wr_flush(out, done) == -1)
+		goto fail;
+	r = nfailed;
+	goto out;
+fail:
+	e = errno;
+	csp_src_stop(srcs, n);  /* all at once: one grace period for them all */
+	errno = e;
+	r = -1;
+out:
+	for (i = 0; in != NULL && i < n; i++)
+		free(in[i].tag);
+	free(in);
+	free(pfd);
+	free(owner);
+	free(ready);
+	return r;
+}
