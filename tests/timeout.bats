@@ -297,3 +297,14 @@ same_as_coreutils() {
 		assert_line --index 0 "csp-timeout: invalid duration: $(printf '%s' "$d" | sed "s/^ .*/'&'/; s/.* \$/'&'/")"
 	done
 }
+
+@test "the signal it sends reaches a command whose parent ignored it (nohup), as timeout's does" {
+	# Under nohup (HUP ignored), -s HUP must still end the command: 129, not a 5 s sleep.
+	leakfree sh -c "trap '' HUP; csp-timeout --preserve-status -s HUP 0.2 sleep 5; echo \$?"
+	assert_success
+	assert_output 129
+	# The signals it does not send stay ignored in the command, as before.
+	leakfree sh -c "trap '' HUP; csp-timeout 5 sh -c 'kill -HUP \$\$; echo alive'"
+	assert_success
+	assert_output alive
+}

@@ -91,6 +91,10 @@ csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done)
 	t->cause = 0;
 	if (!(t->flags & CSP_TIMEOUT_FOREGROUND))
 		flags |= CSP_SPAWN_PGROUP;
+	/* The signal it will get is its default again, as coreutils timeout leaves it:
+	 * one our parent ignored (nohup -s HUP) would make the deadline powerless. */
+	if (sig <= 64)
+		csp__ign &= ~(1ULL << (sig - 1));
 	if (csp_spawn(&p, t->argv, NULL, flags) == -1)
 		return -1;
 	if (wait_cmd(&p, done, deadline) == -1) {
