@@ -33,7 +33,7 @@ static int
 try_write(struct pulser *p, const char *s, size_t n)
 {
 	struct iovec iov = { (void *)s, n };
-	struct pollfd pfd = { p->fd, POLLOUT, 0 };
+	struct pollfd pfd[1 + CSP_DONE_DEPTH] = { { p->fd, POLLOUT, 0 } };
 	ssize_t k;
 
 #ifdef RWF_NOWAIT
@@ -48,13 +48,13 @@ try_write(struct pulser *p, const char *s, size_t n)
 			p->gone = 1;
 			return 0;
 		}
-		p->nowait = 0;  /* a file or a terminal: ask poll first */
+		p->nowait = 0;  /* a file or a terminal: ask first */
 	}
 #endif
 	/* Room now, or the pulse is dropped; a file or a terminal nearly always has room. */
-	if (poll(&pfd, 1, 0) != 1)
+	if (csp__react(pfd, 1, NULL, 0, 0) != 1)
 		return 0;
-	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+	if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
 		p->gone = 1;
 		return 0;
 	}
@@ -246,14 +246,6 @@ wait_exit(csp_proc *p, const csp_done *done, int64_t idle, const pid_t *mine, in
 	}
 }
 
-static int
-readable(int fd)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-
-	return poll(&pfd, 1, 0) == 1;
-}
-
 /*
  * Run hb->argv with its stdout on a pipe, and pass what it writes to out as
  * whole records; a pulse on hb->fd every hb->interval_ms, and one per record
@@ -311,7 +303,8 @@ csp_heartbeat(csp_heartbeat_cmd *hb, csp_wr *out, int delim, const csp_done *don
 
 	for (;;) {
 		/* Before waiting on the command, what it sent goes out. */
-		if (out->len > 0 && !readable(in.fd) && put(out, NULL, 0, &idle, done) == -1)
+		if (out->len > 0 && csp_wait_fd(in.fd, POLLIN, NULL, 0) == -1 &&
+		    put(out, NULL, 0, &idle, done) == -1)
 			goto fail;
 		if (wait_output(in.fd, done, idle, mine, 2) == -1)
 			goto fail;
