@@ -197,8 +197,8 @@ csp__stop(csp_proc *first, size_t stride, int n, int sig, int64_t grace_ms, int 
 			flags &= ~CSP__STOP_TREE;  /* no child, so no descendant: skip /proc */
 		else if ((v = malloc(TREE_MAX * sizeof(*v))) == NULL ||
 		    (found = signal_tree(v, sig, first, stride, n)) == -1) {
-			free(v);
-			return -1;
+			err = errno;  /* the set is still stopped */
+			flags &= ~CSP__STOP_TREE;
 		}
 	}
 	for (i = 0; i < n; i++)
@@ -217,12 +217,12 @@ csp__stop(csp_proc *first, size_t stride, int n, int sig, int64_t grace_ms, int 
 			signal_tree(v, SIGKILL, NULL, 0, 0);
 			left = settle(csp_after(KILL_EVERY_MS));
 		}
-		free(v);
 		if (left > 0)
 			err = EBUSY;  /* still there after 5 s of SIGKILL: stuck in the kernel */
 		else if (left == -1 && err == 0)
 			err = errno;
 	}
+	free(v);
 	if (err != 0) {
 		errno = err;
 		return -1;
