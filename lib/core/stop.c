@@ -7,10 +7,14 @@
  * forks included, stays its descendant until reaped.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,13 +137,78 @@ in_set(const struct csp__pid *d, csp_proc *first, size_t stride, int n)
 	return 0;
 }
 
+/* Add the children of every thread of pid to v; -1 once v is full. */
+static int
+children_of(pid_t pid, struct csp__pid *v, size_t *n, size_t max)
+{
+	char path[64], buf[4096], *p, *sp;
+	struct dirent *de;
+	size_t len;
+	ssize_t k;
+	DIR *dir;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return 0;  /* gone meanwhile */
+	while (ret == 0 && (de = readdir(dir)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children", (int)pid, de->d_name);
+		if (de->d_name[0] == '.' || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		/* "12 34 ": each pid ends with a blank; a part of one waits for the next read. */
+		for (len = 0; ret == 0 && (k = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0;) {
+			len += (size_t)k;
+			for (p = buf; (sp = memchr(p, ' ', len - (size_t)(p - buf))) != NULL; p = sp + 1) {
+				if (*n == max) {
+					ret = -1;
+					break;
+				}
+				v[*n].pid = (pid_t)strtol(p, NULL, 10);
+				v[*n].ppid = pid;
+				if (csp__started(v[*n].pid, &v[*n].start) == 0)
+					++*n;
+			}
+			len -= (size_t)(p - buf);
+			memmove(buf, p, len);
+		}
+		close(fd);
+	}
+	closedir(dir);
+	return ret;
+}
+
+/*
+ * The caller's descendants, live or zombie, breadth first from the lists of
+ * children the kernel keeps: the cost of the tree, not of every process on
+ * the machine. The full walk of /proc where there are no such lists, or
+ * more descendants than v holds.
+ */
+static ssize_t
+descendants(struct csp__pid *v)
+{
+	char path[64];
+	size_t n = 0, i = 0;
+	pid_t pid = getpid();
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	if (access(path, R_OK) == -1)
+		return csp__descendants(pid, v, TREE_MAX);
+	for (;;) {
+		if (children_of(pid, v, &n, TREE_MAX) == -1)
+			return csp__descendants(getpid(), v, TREE_MAX);
+		if (i == n)
+			return (ssize_t)n;
+		pid = v[i++].pid;
+	}
+}
+
 /* sig to every descendant but the set's; returns how many there were. */
 static ssize_t
 signal_tree(struct csp__pid *v, int sig, csp_proc *first, size_t stride, int n)
 {
 	ssize_t k, i;
 
-	if ((k = csp__descendants(getpid(), v, TREE_MAX)) <= 0)
+	if ((k = descendants(v)) <= 0)
 		return k;
 	for (i = 0; i < k && i < TREE_MAX; i++)
 		if (!in_set(&v[i], first, stride, n))
@@ -149,15 +218,16 @@ signal_tree(struct csp__pid *v, int sig, csp_proc *first, size_t stride, int n)
 
 /* Reap as they go until none is left or until passes; how many are left. */
 static ssize_t
-settle(int64_t until)
+settle(struct csp__pid *v, int64_t until)
 {
 	int64_t step = 1;
 	ssize_t k;
 
 	for (;;) {
 		reap_any();
-		if ((k = csp__descendants(getpid(), NULL, 0)) <= 0 ||
-		    (until != CSP_FOREVER && csp_now() >= until))
+		if (!has_children())
+			return 0;  /* no child, so no descendant */
+		if ((k = descendants(v)) <= 0 || (until != CSP_FOREVER && csp_now() >= until))
 			return k;
 		nap(&step, 32);
 	}
@@ -212,10 +282,10 @@ csp__stop(csp_proc *first, size_t stride, int n, int sig, int64_t grace_ms, int 
 			err = errno;
 	}
 	if (flags & CSP__STOP_TREE) {
-		left = settle(until);
+		left = settle(v, until);
 		for (tries = 0; left > 0 && tries < KILL_TRIES; tries++) {
 			signal_tree(v, SIGKILL, NULL, 0, 0);
-			left = settle(csp_after(KILL_EVERY_MS));
+			left = settle(v, csp_after(KILL_EVERY_MS));
 		}
 		if (left > 0)
 			err = EBUSY;  /* still there after 5 s of SIGKILL: stuck in the kernel */
