@@ -24,6 +24,22 @@ load common
 	assert_output "fast"
 }
 
+@test "one stop: an escaper hears SIGTERM while a loser that ignores it is still in its grace" {
+	d=$BATS_TEST_TMPDIR
+	cat > "$d/escaper" <<-EOF
+		trap 'if kill -0 \$(cat $d/loser); then echo during; else echo after; fi > $d/heard; exit' TERM
+		touch $d/ready
+		while :; do sleep 0.05; done
+	EOF
+	leakfree csp-race -g 3s "echo \$\$ > $d/loser; trap '' TERM; sleep 7313" \
+		"until [ -s $d/loser ]; do sleep 0.01; done; setsid sh $d/escaper >/dev/null 2>&1 &
+		 until [ -e $d/ready ]; do sleep 0.01; done; echo fast"
+	assert_success
+	assert_output "fast"
+	run cat "$d/heard"
+	assert_output "during"
+}
+
 @test "the winner's status is the exit status" {
 	leakfree csp-race 'sleep 60' 'echo seven; exit 7'
 	assert_failure 7

@@ -61,6 +61,10 @@ int csp__started(pid_t pid, unsigned long long *start);
 /* sig (and SIGCONT) to d through a pidfd, if d is still the process seen. */
 void csp__signal_seen(const struct csp__pid *d, int sig);
 
+/* stop.c: the one stop: a set of processes (and the tree) signalled, one grace, SIGKILL, reaped. */
+#define CSP__STOP_TREE 1  /* every other descendant of the caller too, under the same grace */
+ssize_t csp__stop(csp_proc *first, size_t stride, int n, int sig, int64_t grace_ms, int flags);
+
 /* sig.c: the signals a command found ignored (cmd.c fills it). */
 extern unsigned long long csp__ign;  /* bit sig-1: ignored when we started; jobs keep it so */
 #define CSP__IGNORED(sig) ((sig) <= 64 && (csp__ign & (1ULL << ((sig) - 1))))

@@ -1,4 +1,4 @@
-/* proc.c: waiting for children, stopping them by signal, reaping them all. */
+/* proc.c: waiting for children and reaping them all (stop.c stops them). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -44,18 +44,6 @@ inert(const csp_proc *p)
 	if (p->pid > 0)
 		return 0;
 	errno = ECHILD;
-	return 1;
-}
-
-/* Still our child, unreaped: its pid cannot have gone to another process. */
-static int
-ours(const csp_proc *p)
-{
-	siginfo_t si;
-
-	while (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1)
-		if (errno != EINTR)
-			return 0;  /* ECHILD: reaped by other means; the pid may be anyone's now */
 	return 1;
 }
 
@@ -126,60 +114,6 @@ csp_proc_wait(csp_proc *p, const csp_done *done, int64_t deadline)
 			nap(&step);
 		}
 	}
-}
-
-static void
-signal_proc(const csp_proc *p, int sig)
-{
-	if (p->pid <= 0)
-		return;
-	if ((p->flags & (CSP_SPAWN_PGROUP | CSP_SPAWN_SETSID)) &&
-	    kill(-p->pid, sig) == 0)
-		return;
-	kill(p->pid, sig);
-}
-
-/* Wait until p has exited, without reaping it: its pid (and group) stay reserved. */
-static int
-exited(csp_proc *p, int64_t deadline)
-{
-	siginfo_t si;
-	int64_t step = 1;
-
-	if (pidfd(p) != -1)
-		return csp_wait_fd(p->pidfd, POLLIN, NULL, deadline);
-	for (;;) {
-		si.si_pid = 0;
-		if (waitid(P_PID, p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1 &&
-		    errno != EINTR)
-			return -1;
-		if (si.si_pid == p->pid)
-			return 0;
-		if (deadline != CSP_FOREVER && csp_now() >= deadline) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		nap(&step);
-	}
-}
-
-/*
- * Cancel a child that cannot poll: sig (SIGTERM) to it or its group, a grace
- * period, SIGKILL, then reap. Returns its status.
- */
-int
-csp_proc_stop(csp_proc *p, int sig, int64_t grace_ms)
-{
-	if (p->status != -1)
-		return p->status;
-	if (inert(p) || !ours(p))
-		return -1;
-	signal_proc(p, sig);
-	if (exited(p, csp_after(grace_ms)) == -1 && errno != ETIMEDOUT)
-		return -1;
-	/* The leader is dead or past its grace; it is still unreaped, so the group id is ours. */
-	signal_proc(p, SIGKILL);
-	return csp_proc_wait(p, NULL, CSP_FOREVER);
 }
 
 /*

@@ -207,18 +207,10 @@ void
 csp_src_stop(csp_src *s, int n)
 {
 	int saved = errno, i;
-	int64_t until = csp_after(STOP_GRACE_MS), left;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		close_rd(&s[i]);
-		if (running(&s[i]))
-			kill(-s[i].proc.pid, SIGTERM);
-	}
-	for (i = 0; i < n; i++) {
-		if (!running(&s[i]))
-			continue;
-		left = until - csp_now();
-		csp_proc_stop(&s[i].proc, SIGTERM, left > 0 ? left : 0);
-	}
+	if (n > 0)
+		csp__stop(&s[0].proc, sizeof(*s), n, SIGTERM, STOP_GRACE_MS, 0);
 	errno = saved;
 }

@@ -22,9 +22,8 @@ struct group {
 	csp_proc *procs;
 	int *run;                 /* indices of the commands running */
 	pid_t *pids;              /* their pids, for telling adopted orphans from them */
-	int nrun;
-	struct pollfd *pfd;       /* the done's, then one per running command */
-	int nd;                   /* how many of pfd are the done's */
+	int n, nrun;              /* commands in all; running */
+	struct pollfd *pfd;       /* one per running command, then room for the done's */
 };
 
 /* 0 running; -1 it could not start (its status and err say why). */
@@ -47,8 +46,8 @@ start(struct group *g, int i, int devnull)
 }
 
 /*
- * Reap the running commands that have exited: those poll marked in ready
- * (a pollfd per running command), or all of them if ready is NULL. Returns
+ * Reap the running commands that have exited: those the reactor marked in
+ * ready (a pollfd per running command; all without a pidfd). Returns
  * the first that failed by itself, or -1; *err is a wait's errno, or 0.
  */
 static int
@@ -60,7 +59,7 @@ reap_exited(struct group *g, const struct pollfd *ready, int *err)
 	/* From the end, so the swap below only moves what was already looked at. */
 	for (k = g->nrun - 1; k >= 0; k--) {
 		i = g->run[k];
-		if (ready != NULL && ready[k].fd != -1 && ready[k].revents == 0)
+		if (ready[k].fd != -1 && ready[k].revents == 0)
 			continue;
 		st = csp_proc_wait(&g->procs[i], NULL, CSP_NOW);
 		if (st == -1) {
@@ -77,67 +76,38 @@ reap_exited(struct group *g, const struct pollfd *ready, int *err)
 }
 
 /*
- * Wait until a running command exits, done fires or until passes.
- * Returns 1 if done fired, else 0; -1 with errno.
+ * Wait until a running command exits, done fires or until passes: 0, or -1
+ * with errno (ECANCELED: done). g->pfd has a pollfd per running command.
  */
 static int
 wait_any(struct group *g, const csp_done *done, int64_t until)
 {
-	int nd, k, r, timeout, poll_all = 0;
+	int k, poll_all = 0;
 
-	nd = g->nd = csp__done_poll(done, g->pfd, CSP_DONE_DEPTH);
 	for (k = 0; k < g->nrun; k++) {
-		g->pfd[nd + k].fd = g->procs[g->run[k]].pidfd;
-		g->pfd[nd + k].events = POLLIN;
-		g->pfd[nd + k].revents = 0;
-		poll_all |= g->pfd[nd + k].fd == -1;
+		g->pfd[k].fd = g->procs[g->run[k]].pidfd;
+		g->pfd[k].events = POLLIN;
+		poll_all |= g->pfd[k].fd == -1;
 	}
-	until = csp__min_deadline(until, csp_done_when(done));
-	timeout = csp__timeout(until);
-	if (poll_all && (timeout == -1 || timeout > GROUP_NOPIDFD_MS))
-		timeout = GROUP_NOPIDFD_MS;
-	if (csp__done_fired(done, g->pfd, 0))
-		return 1;
-	r = poll(g->pfd, (nfds_t)(nd + g->nrun), timeout);
-	if (r == -1)
-		return errno == EINTR ? 0 : -1;
-	return csp__done_fired(done, g->pfd, nd);
+	if (poll_all)
+		until = csp__min_deadline(until, csp_after(GROUP_NOPIDFD_MS));
+	return csp__react(g->pfd, g->nrun, done, until, 0) == -1 ? -1 : 0;
 }
 
-/* Cancel: TERM (and CONT) to every running group at once, one grace for all, KILL, reap. */
+/* Cancel: the running ones stopped together (TERM and CONT to each group, one grace, KILL), reaped. */
 static int
 stop_running(struct group *g, int64_t grace_ms)
 {
-	int64_t until = grace_ms < 0 ? CSP_FOREVER : csp_after(grace_ms);
-	const struct pollfd *ready;
-	int k, i, err = 0, e;
+	int k, r;
 
-	for (k = 0; k < g->nrun; k++) {
-		i = g->run[k];
-		g->cmds[i].stopped = 1;
-		kill(-g->procs[i].pid, SIGTERM);
-		kill(-g->procs[i].pid, SIGCONT);  /* a stopped group takes TERM only once it runs */
-	}
-	for (ready = NULL; g->nrun > 0; ready = g->pfd + g->nd) {
-		reap_exited(g, ready, &e);
-		if (e != 0 && err == 0)
-			err = e;
-		if (g->nrun == 0 || (until != CSP_FOREVER && csp_now() >= until))
-			break;
-		if (wait_any(g, NULL, until) == -1 && err == 0)
-			err = errno;
-	}
-	for (k = 0; k < g->nrun; k++) {
-		i = g->run[k];
-		if ((g->cmds[i].status = csp_proc_stop(&g->procs[i], SIGKILL, 0)) == -1 && err == 0)
-			err = errno;
-	}
+	for (k = 0; k < g->nrun; k++)
+		g->cmds[g->run[k]].stopped = 1;
+	/* Those not running are reaped or never started: the stop passes them over. */
+	r = csp__stop(g->procs, sizeof(*g->procs), g->n, SIGTERM, grace_ms, 0);
+	for (k = 0; k < g->nrun; k++)
+		g->cmds[g->run[k]].status = g->procs[g->run[k]].status;
 	g->nrun = 0;
-	if (err != 0) {
-		errno = err;
-		return -1;
-	}
-	return 0;
+	return r == -1 ? -1 : 0;
 }
 
 /*
@@ -151,8 +121,8 @@ int
 csp_group(csp_group_cmd *cmds, int n, int limit, int64_t grace_ms, int *failed,
           const csp_done *done)
 {
-	struct group g = { cmds, NULL, NULL, NULL, 0, NULL, 0 };
-	int i, k, next = 0, devnull, ret = -1, err, fired, f;
+	struct group g = { cmds, NULL, NULL, NULL, n, 0, NULL };
+	int i, k, next = 0, devnull, ret = -1, err, f;
 	int64_t reap_at = csp_after(REAP_EVERY_MS);
 
 	*failed = -1;
@@ -183,13 +153,9 @@ csp_group(csp_group_cmd *cmds, int n, int limit, int64_t grace_ms, int *failed,
 		}
 		if (*failed != -1 || g.nrun == 0)
 			break;
-		if ((fired = wait_any(&g, done, reap_at)) == -1)
+		if (wait_any(&g, done, reap_at) == -1)
 			goto fail;
-		if (fired) {
-			errno = ECANCELED;
-			goto fail;
-		}
-		f = reap_exited(&g, g.pfd + g.nd, &err);
+		f = reap_exited(&g, g.pfd, &err);
 		if (err != 0) {
 			errno = err;
 			goto fail;

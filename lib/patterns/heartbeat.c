@@ -33,7 +33,7 @@ static int
 try_write(struct pulser *p, const char *s, size_t n)
 {
 	struct iovec iov = { (void *)s, n };
-	struct pollfd pfd = { p->fd, POLLOUT, 0 };
+	struct pollfd pfd[1 + CSP_DONE_DEPTH] = { { p->fd, POLLOUT, 0 } };
 	ssize_t k;
 
 #ifdef RWF_NOWAIT
@@ -48,13 +48,13 @@ try_write(struct pulser *p, const char *s, size_t n)
 			p->gone = 1;
 			return 0;
 		}
-		p->nowait = 0;  /* a file or a terminal: ask poll first */
+		p->nowait = 0;  /* a file or a terminal: ask first */
 	}
 #endif
 	/* Room now, or the pulse is dropped; a file or a terminal nearly always has room. */
-	if (poll(&pfd, 1, 0) != 1)
+	if (csp__react(pfd, 1, NULL, 0, 0) != 1)
 		return 0;
-	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+	if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
 		p->gone = 1;
 		return 0;
 	}
@@ -212,46 +212,24 @@ record_pulses(struct pulser *pl, const char *p, const char *end, int delim,
 }
 
 /*
- * Wait for the command's output until idle passes (ETIMEDOUT); a subreaper
- * reaps the orphans it adopted once a second meanwhile.
+ * Wait for the command's output, or with fd -1 for its exit, until idle
+ * passes (ETIMEDOUT); a subreaper reaps the orphans it adopted once a
+ * second meanwhile.
  */
 static int
-wait_output(int fd, const csp_done *done, int64_t idle, const pid_t *mine, int n)
+wait_for(int fd, csp_proc *p, const csp_done *done, int64_t idle, const pid_t *mine, int n)
 {
 	int64_t slice;
 
 	for (;;) {
 		slice = csp__min_deadline(idle, csp_after(REAP_EVERY_MS));
-		if (csp_wait_fd(fd, POLLIN, done, slice) == 0)
+		if (fd != -1 ? csp_wait_fd(fd, POLLIN, done, slice) == 0 :
+		    csp_proc_wait(p, done, slice) != -1)
 			return 0;
 		if (errno != ETIMEDOUT || slice == idle)
 			return -1;
 		csp__reap_orphans(mine, n);
 	}
-}
-
-/* The same for the command's exit, once its output is over. */
-static int
-wait_exit(csp_proc *p, const csp_done *done, int64_t idle, const pid_t *mine, int n)
-{
-	int64_t slice;
-
-	for (;;) {
-		slice = csp__min_deadline(idle, csp_after(REAP_EVERY_MS));
-		if (csp_proc_wait(p, done, slice) != -1)
-			return p->status;
-		if (errno != ETIMEDOUT || slice == idle)
-			return -1;
-		csp__reap_orphans(mine, n);
-	}
-}
-
-static int
-readable(int fd)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-
-	return poll(&pfd, 1, 0) == 1;
 }
 
 /*
@@ -311,9 +289,10 @@ csp_heartbeat(csp_heartbeat_cmd *hb, csp_wr *out, int delim, const csp_done *don
 
 	for (;;) {
 		/* Before waiting on the command, what it sent goes out. */
-		if (out->len > 0 && !readable(in.fd) && put(out, NULL, 0, &idle, done) == -1)
+		if (out->len > 0 && csp_wait_fd(in.fd, POLLIN, NULL, 0) == -1 &&
+		    put(out, NULL, 0, &idle, done) == -1)
 			goto fail;
-		if (wait_output(in.fd, done, idle, mine, 2) == -1)
+		if (wait_for(in.fd, &cmd, done, idle, mine, 2) == -1)
 			goto fail;
 		if ((n = csp_rd_fill(&in, done)) == -1)
 			goto fail;
@@ -349,8 +328,9 @@ csp_heartbeat(csp_heartbeat_cmd *hb, csp_wr *out, int delim, const csp_done *don
 	if (put(out, NULL, 0, &idle, done) == -1)
 		goto fail;
 	/* Its output is over, but it may still hang: the same deadline holds. */
-	if ((hb->status = wait_exit(&cmd, done, idle, mine, 2)) == -1)
+	if (wait_for(-1, &cmd, done, idle, mine, 2) == -1)
 		goto fail;
+	hb->status = cmd.status;
 	ret = 0;
 	goto out;
 fail:

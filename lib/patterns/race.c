@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/impl.h"
@@ -106,73 +105,18 @@ exited(struct runner *r)
 	return si.si_code == CLD_EXITED ? si.si_status : CSP_EXIT_SIGNAL + si.si_status;
 }
 
-static void
-nap(int64_t *step)
-{
-	struct timespec ts = { 0, *step * 1000000 };
-
-	nanosleep(&ts, NULL);
-	if (*step < 32)
-		*step *= 2;
-}
-
 /*
- * Stop every command's group, the winner's too (what it left running):
- * SIGTERM to all, one grace period for all, SIGKILL to what is left. The
- * leaders are reaped only once their group was signalled, so no id is
- * reused under us; the members, ours once their leader is gone, are reaped
- * as they go. A group with a live member still holds its id, so it can be
- * sent SIGKILL after the grace even with its leader reaped.
+ * Stop every command's group, the winner's too (what it left running), and
+ * whatever else descends from us, setsid() escapers included: one stop.
  */
-static void
-stop_groups(struct runner *rs, int n, int64_t grace_ms)
-{
-	int64_t until = csp_after(grace_ms), step = 1;
-	int i, left;
-	pid_t r;
-
-	for (i = 0; i < n; i++) {
-		close_fd(&rs[i].from);
-		if (rs[i].proc.pid > 0 && rs[i].proc.status == -1) {
-			kill(-rs[i].proc.pid, SIGTERM);
-			kill(-rs[i].proc.pid, SIGCONT);
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (rs[i].proc.pid <= 0 || rs[i].proc.status != -1)
-			continue;
-		if (csp_proc_wait(&rs[i].proc, NULL, until) == -1) {
-			kill(-rs[i].proc.pid, SIGKILL);
-			csp_proc_wait(&rs[i].proc, NULL, CSP_FOREVER);
-		}
-	}
-	/* Waiting on the groups costs a waitpid each; a sweep of /proc costs one per process. */
-	do {
-		left = 0;
-		for (i = 0; i < n; i++) {
-			if (rs[i].proc.pid <= 0)
-				continue;
-			while ((r = waitpid(-rs[i].proc.pid, NULL, WNOHANG)) > 0)
-				;
-			if (r == 0) {
-				left++;
-				if (csp_now() >= until)
-					kill(-rs[i].proc.pid, SIGKILL);
-			}
-		}
-		if (left > 0)
-			nap(&step);
-	} while (left > 0 && csp_now() < until + 1000);
-}
-
-/* Stop them all, then whatever else descends from us, setsid() escapers included. */
 static int
 stop_all(struct runner *rs, int n, int64_t grace_ms)
 {
-	int saved = errno;
+	int saved = errno, i;
 
-	stop_groups(rs, n, grace_ms);
-	if (csp_stop_tree(SIGTERM, grace_ms) == -1)
+	for (i = 0; i < n; i++)
+		close_fd(&rs[i].from);
+	if (csp__stop(&rs[0].proc, sizeof(*rs), n, SIGTERM, grace_ms, CSP__STOP_TREE) == -1)
 		return -1;
 	errno = saved;
 	return 0;
@@ -206,8 +150,7 @@ csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
 {
 	struct runner *rs;
 	struct pollfd *pfd;
-	int i, nd, r, null = -1, left = n, win = -1, last = -1, ret = -1, polling, env = 0;
-	int64_t until = csp_done_when(done);
+	int i, r, null = -1, left = n, win = -1, last = -1, ret = -1, polling, env = 0;
 	char *old = getenv("CSP_REPLICA");
 
 	if (n <= 0) {
@@ -239,30 +182,21 @@ csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
 	close_fd(&null);
 
 	while (win == -1) {
-		nd = csp__done_poll(done, pfd, CSP_DONE_DEPTH);
 		polling = 0;
 		for (i = 0; i < n; i++) {
-			pfd[nd + 2 * i].fd = rs[i].from;
-			pfd[nd + 2 * i].events = POLLIN;
-			pfd[nd + 2 * i + 1].fd = cmds[i].status == -1 ? rs[i].proc.pidfd : -1;
-			pfd[nd + 2 * i + 1].events = POLLIN;
+			pfd[2 * i].fd = rs[i].from;
+			pfd[2 * i].events = POLLIN;
+			pfd[2 * i + 1].fd = cmds[i].status == -1 ? rs[i].proc.pidfd : -1;
+			pfd[2 * i + 1].events = POLLIN;
 			polling |= cmds[i].status == -1 && rs[i].proc.pidfd == -1;
 		}
-		for (i = 0; i < nd + 2 * n; i++)
-			pfd[i].revents = 0;
-		r = poll(pfd, (nfds_t)(nd + 2 * n), polling ?
-		    csp__timeout(csp__min_deadline(until, csp_after(RACE_NOPIDFD_MS))) :
-		    csp__timeout(until));
-		if (r == -1 && errno != EINTR)
+		if (csp__react(pfd, 2 * n, done, polling ? csp_after(RACE_NOPIDFD_MS) :
+		    CSP_FOREVER, 0) == -1)
 			goto fail;
-		if (csp__done_fired(done, pfd, nd)) {
-			errno = ECANCELED;
-			goto fail;
-		}
 		for (i = 0; i < n; i++) {
-			if (pfd[nd + 2 * i].revents != 0 && drain(&rs[i]) == -1)
+			if (pfd[2 * i].revents != 0 && drain(&rs[i]) == -1)
 				goto fail;
-			if (cmds[i].status != -1 || (pfd[nd + 2 * i + 1].revents == 0 &&
+			if (cmds[i].status != -1 || (pfd[2 * i + 1].revents == 0 &&
 			    rs[i].proc.pidfd != -1) || (cmds[i].status = exited(&rs[i])) == -1)
 				continue;
 			/* It exited: what it wrote before is in the pipe now. */

@@ -1,7 +1,7 @@
 /*
  * ratelimit.c: token buckets over records or bytes. Each record takes a
  * token from every record bucket and a token a byte from every byte bucket;
- * when one is short the record waits, asleep in ppoll with the done, until
+ * when one is short the record waits in the reactor, with the done, until
  * the moment its last token comes due. With byte buckets only, the input
  * goes in pieces of at most a bucket's burst, records or not.
  *
@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -173,47 +172,21 @@ bad:
 
 /*
  * Sleep until due (ns from base), waking for the done and for our reader
- * going away (POLLERR on a pipe whose reader closed it).
+ * going away (POLLERR on a pipe whose reader closed it). The reactor counts
+ * in ms: rounded up, so never early; what is due meanwhile goes on waking.
  */
 static int
 sleep_until(double due, int64_t base, int outfd, const csp_done *done)
 {
-	struct pollfd pfd[1 + CSP_DONE_DEPTH];
-	struct timespec ts;
-	int nd, r;
-	int64_t when = csp_done_when(done);
-	double now, until, left;
+	struct pollfd pfd[1 + CSP_DONE_DEPTH] = { { outfd, 0, 0 } };  /* errors and hangups only */
+	double ms = ceil(((double)base + due) / 1e6);
+	int r = csp__react(pfd, 1, done, ms < 1e15 ? (int64_t)ms : CSP_FOREVER, 0);
 
-	nd = csp__done_poll(done, pfd + 1, CSP_DONE_DEPTH);
-	for (;;) {
-		pfd[0].fd = outfd;
-		pfd[0].events = 0;    /* errors and hangups only */
-		pfd[0].revents = 0;
-		now = (double)(clock_ns() - base);
-		until = due;
-		if (when != CSP_FOREVER && (double)(when * 1000000 - base) < until)
-			until = (double)(when * 1000000 - base);
-		left = until - now;
-		if (left < 0)
-			left = 0;
-		if (left > 3600e9)
-			left = 3600e9;
-		ts.tv_sec = (time_t)(left / 1e9);
-		ts.tv_nsec = (long)(left - (double)ts.tv_sec * 1e9);
-		r = csp__done_fired(done, pfd + 1, 0) ? 0 : ppoll(pfd, (nfds_t)(1 + nd), &ts, NULL);
-		if (r == -1 && errno != EINTR)
-			return -1;
-		if (csp__done_fired(done, pfd + 1, r > 0 ? nd : 0)) {
-			errno = ECANCELED;
-			return -1;
-		}
-		if (r > 0 && (pfd[0].revents & (POLLERR | POLLHUP))) {
-			errno = EPIPE;
-			return -1;
-		}
-		if ((double)(clock_ns() - base) >= due)
-			return 0;
+	if (r > 0) {
+		errno = EPIPE;
+		return -1;
 	}
+	return r;
 }
 
 /*
@@ -226,7 +199,6 @@ int
 csp_ratelimit(csp_rd *in, csp_wr *out, const csp_rate *rates, int n,
               long long burst, const csp_done *done)
 {
-	struct pollfd ipfd;
 	struct bucket *b;
 	int64_t base = clock_ns();
 	double due, now, arrived = 0, woke = -INFINITY, t, w;
@@ -268,11 +240,9 @@ csp_ratelimit(csp_rd *in, csp_wr *out, const csp_rate *rates, int n,
 		p = piece > 0 ? (in->tail > in->head ? in->buf + in->head : NULL) :
 		    memchr(in->buf + in->scan, in->delim, in->tail - in->scan);
 		if (p == NULL && !in->eof) {
-			ipfd.fd = in->fd;
-			ipfd.events = POLLIN;
 			in->scan = in->tail;
 			/* Input that was not there yet arrives now: the time it came counts. */
-			ready = poll(&ipfd, 1, 0) > 0;
+			ready = csp_wait_fd(in->fd, POLLIN, NULL, 0) == 0;
 			if (csp_rd_fill(in, done) == -1)
 				goto out;
 			if (!ready)

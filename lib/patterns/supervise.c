@@ -220,8 +220,8 @@ peek(struct run *r, int *why, int *status)
 static int
 watch(csp_ward *w, struct run *r, int pulse_r, csp_wr *out, const csp_done *done)
 {
-	struct pollfd pfd[CSP_DONE_DEPTH + 4];
-	int nd, k, why, status;
+	struct pollfd pfd[4 + CSP_DONE_DEPTH];
+	int k, why, status;
 	int64_t until, now;
 	ssize_t n;
 	char buf[512];
@@ -229,46 +229,34 @@ watch(csp_ward *w, struct run *r, int pulse_r, csp_wr *out, const csp_done *done
 	for (;;) {
 		if (out->len > 0 && csp_wr_flush(out, done) == -1)
 			return -1;
-		nd = csp__done_poll(done, pfd, CSP_DONE_DEPTH);
-		pfd[nd].fd = r->out;
-		pfd[nd + 1].fd = pulse_r;
-		pfd[nd + 2].fd = r->proc.pidfd;
-		for (k = nd; k < nd + 4; k++) {
+		pfd[0].fd = r->out;
+		pfd[1].fd = pulse_r;
+		pfd[2].fd = r->proc.pidfd;
+		for (k = 0; k < 3; k++)
 			pfd[k].events = POLLIN;
-			pfd[k].revents = 0;
-		}
-		pfd[nd + 3].fd = out->fd;
-		pfd[nd + 3].events = 0;  /* errors only: a pipe whose reader went away */
-		until = csp_done_when(done);
-		if (w->timeout >= 0)
-			until = csp__min_deadline(until, r->last + w->timeout);
+		pfd[3].fd = out->fd;
+		pfd[3].events = 0;  /* errors only: a pipe whose reader went away */
+		until = w->timeout >= 0 ? r->last + w->timeout : CSP_FOREVER;
 		if (r->proc.pidfd == -1)
 			until = csp__min_deadline(until, csp_after(50));
-		if (poll(pfd, (nfds_t)(nd + 4), csp__timeout(until)) == -1) {
-			if (errno == EINTR)
-				continue;
+		if (csp__react(pfd, 4, done, until, 0) == -1)
 			return -1;
-		}
-		if (csp__done_fired(done, pfd, nd)) {
-			errno = ECANCELED;
-			return -1;
-		}
-		if (pfd[nd + 3].revents & (POLLERR | POLLHUP)) {
+		if (pfd[3].revents & (POLLERR | POLLHUP)) {
 			errno = EPIPE;
 			return -1;
 		}
 		now = csp_now();
-		if (pfd[nd].revents != 0) {
+		if (pfd[0].revents != 0) {
 			if ((n = drain(r, out, done)) == -1)
 				return -1;
 			if (n > 0 && w->pulse_fd == -1)
 				r->last = now;
 		}
-		if (pfd[nd + 1].revents != 0) {
+		if (pfd[1].revents != 0) {
 			while ((n = read(pulse_r, buf, sizeof(buf))) > 0)
 				r->last = now;
 		}
-		k = r->proc.pidfd == -1 || pfd[nd + 2].revents != 0 ? peek(r, &why, &status) : 0;
+		k = r->proc.pidfd == -1 || pfd[2].revents != 0 ? peek(r, &why, &status) : 0;
 		if (k == -1)
 			return -1;
 		if (k == 1) {
@@ -284,28 +272,26 @@ watch(csp_ward *w, struct run *r, int pulse_r, csp_wr *out, const csp_done *done
 }
 
 /*
- * End a run: the ward (TERM to its group, grace, KILL), then whatever of its
- * tree is left, then its output to the end, all written by now.
+ * End a run: the ward and whatever of its tree is left, stopped together
+ * (TERM, one grace, KILL), then its output to the end, all written by now.
  */
 static int
 finish(csp_ward *w, struct run *r, csp_wr *out, const csp_done *done, int pass)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[1 + CSP_DONE_DEPTH];
 	int e = errno;
 
-	if (r->proc.pid > 0 && r->proc.status == -1)
-		csp_proc_stop(&r->proc, SIGTERM, w->grace);
-	if (csp_stop_tree(SIGTERM, w->grace) == -1 && pass)
+	if (csp__stop(&r->proc, 0, 1, SIGTERM, w->grace, CSP__STOP_TREE) == -1 && pass)
 		return -1;
 	if (!pass) {
 		close_fd(&r->out);
 		errno = e;
 		return 0;
 	}
-	pfd.fd = r->out;
-	pfd.events = POLLIN;
+	pfd[0].fd = r->out;
+	pfd[0].events = POLLIN;
 	/* Nobody else holds its write end now: what is there is all there is. */
-	while (r->out != -1 && poll(&pfd, 1, 0) > 0)
+	while (r->out != -1 && csp__react(pfd, 1, NULL, 0, 0) > 0)
 		if (drain(r, out, done) == -1)
 			return -1;
 	close_fd(&r->out);

@@ -154,30 +154,20 @@ feed(struct consumer *c, const char *chunk, size_t len, int flags)
 	return -1;
 }
 
-/*
- * Cancel: close our ends so they see EOF and EPIPE, then TERM to every
- * group at once, one grace for them all, KILL, reap.
- */
+/* Cancel: close our ends so they see EOF and EPIPE, then stop them all together. */
 static void
 stop_all(struct consumer *cs, int n)
 {
-	int64_t until = csp_after(TEE_GRACE_MS), left;
 	int i, saved = errno;
 
 	for (i = 0; i < n; i++) {
 		close_fd(&cs[i].to);
 		close_fd(&cs[i].from);
-		if (cs[i].started && cs[i].proc.status == -1) {
-			kill(-cs[i].proc.pid, SIGTERM);
-			kill(-cs[i].proc.pid, SIGCONT);  /* a stopped one takes TERM only when it runs */
-		}
 	}
-	for (i = 0; i < n; i++) {
-		if (!cs[i].started || cs[i].proc.status != -1)
-			continue;
-		left = until - csp_now();
-		cs[i].cmd->status = csp_proc_stop(&cs[i].proc, SIGTERM, left > 0 ? left : 0);
-	}
+	csp__stop(&cs[0].proc, sizeof(*cs), n, SIGTERM, TEE_GRACE_MS, 0);
+	for (i = 0; i < n; i++)
+		if (cs[i].started)
+			cs[i].cmd->status = cs[i].proc.status;
 	errno = saved;
 }
 

@@ -116,8 +116,7 @@ csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done)
 		}
 		if (e == -1) {
 			e = errno;
-			csp_proc_stop(&p, SIGKILL, 0);
-			csp_stop_tree(SIGKILL, 0);
+			csp__stop(&p, 0, 1, SIGKILL, 0, CSP__STOP_TREE);
 			errno = e;
 			return -1;
 		}
