@@ -504,6 +504,35 @@ const char *csp_progname(void);        /* the command's name, without its path *
 /* warnx that no SIGPIPE ends */
 void csp_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* skeleton.c: a command's main in four calls: init, options, start, exit */
+#define CSP_CMD_PROCS 1       /* it starts processes: guardian, subreaper; their leftovers stopped */
+#define CSP_CMD_STDIN 2       /* standard input is its data: --done 0 refused; closed at the end */
+#define CSP_CMD_RD 4          /* in reads standard input's records */
+#define CSP_CMD_WR 8          /* out writes to standard output */
+typedef struct csp_cmd {
+	const csp_usage *use;     /* its options, usage lines and help */
+	int usage_status;         /* a usage error's exit status: CSP_EXIT_USAGE unless set */
+	int delim;                /* records end in this: a newline, or NUL after -0 */
+	int flags;                /* CSP_CMD_*, as started */
+	int64_t grace;            /* CSP_CMD_PROCS: what they left gets SIGTERM, this long, SIGKILL */
+	csp_done ext;             /* --done's, when given */
+	const csp_done *parent;   /* &ext after --done, else NULL */
+	csp_done done;            /* fired by --done, every ending signal, the guardian's death */
+	csp_rd in;                /* CSP_CMD_RD */
+	csp_wr out;               /* CSP_CMD_WR */
+} csp_cmd;
+/* the first call of main: the title, u, the defaults */
+void csp_cmd_init(csp_cmd *c, const csp_usage *u, int argc, char *argv[]);
+/* the next option, as csp_getopt's; --done and -0 taken here */
+int csp_cmd_opt(csp_cmd *c, int argc, char *argv[]);
+void csp_cmd_usage(const csp_cmd *c) __attribute__((noreturn));  /* usage lines, usage_status */
+/* an option's duration, or a line naming it and the usage status */
+int64_t csp_cmd_duration(const csp_cmd *c, const char *opt, const char *s);
+void csp_cmd_start(csp_cmd *c, int flags);  /* done, signals, CSP_CMD_*; 125 if it cannot */
+/* stop, close, free; a signal raised again; then r -1: 0, or a line and 125-127; else status */
+int csp_cmd_exit(csp_cmd *c, int r, int status, const char *prog);
+void csp_cmd_src_failed(const csp_src *s, void *arg);  /* a csp_src_fn: why, on one line */
+
 #ifdef __cplusplus
 }
 #endif
