@@ -29,7 +29,8 @@ main(int argc, char *argv[])
 	csp_src *srcs;
 
 	csp_cmd_init(&c, &use, argc, argv);
-	if ((arg = calloc((size_t)argc + 1, sizeof(*arg))) == NULL)
+	if ((arg = calloc((size_t)argc + 1, sizeof(*arg))) == NULL ||
+	    (srcs = calloc((size_t)argc + 1, sizeof(*srcs))) == NULL)
 		err(CSP_EXIT_SYS, "setting up");
 	/* "-" first in optstring: operands come back in order, among the -c options. */
 	while ((ch = csp_cmd_opt(&c, argc, argv)) != -1) {
@@ -63,8 +64,6 @@ main(int argc, char *argv[])
 	}
 
 	csp_cmd_start(&c, start);
-	if ((srcs = calloc((size_t)n, sizeof(*srcs))) == NULL)
-		err(CSP_EXIT_SYS, "setting up");
 	/* A source that cannot be opened is named and skipped; the rest are merged. */
 	for (i = 0; i < n; i++) {
 		if (csp_src_open(&srcs[nsrc], arg[i].name, arg[i].flags, c.delim) == -1) {
