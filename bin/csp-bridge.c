@@ -1,17 +1,10 @@
 /* csp-bridge: a stream of streams: each input record names one; out they come, in order. */
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "cspipe.h"
 
 #define JOBS_MAX 1024
-#define GRACE_MS 1000             /* for what the commands left: SIGTERM, this, SIGKILL */
 
 static const csp_opt opts[] = {
 	CSP_OPT_NULL_ROW,
@@ -26,38 +19,16 @@ static const csp_usage use = {
 	"", opts,
 };
 
-/* A stream that failed: why, on one line. */
-static void
-report(const csp_src *s, void *arg)
-{
-	(void)arg;
-	if (s->err == ETIMEDOUT && s->proc.pid == -1)
-		warnx("%s: no writer came within %ds", csp_quote(s->name), CSP_SRC_WRITER_WAIT / 1000);
-	else if (s->err != 0)
-		warnx("%s: %s", csp_quote(s->name), strerror(s->err));
-	else if (s->cut > 0)
-		warnx("%s: exit status %d; its cut-off last %zu bytes dropped",
-		    csp_quote(s->name), s->proc.status, s->cut);
-	else
-		warnx("%s: exit status %d", csp_quote(s->name), s->proc.status);
-}
-
 int
 main(int argc, char *argv[])
 {
-	csp_title_init(argc, argv);
-	csp_done ext, done;
-	const csp_done *parent = NULL;
+	csp_cmd c;
 	long long jobs = 1;
-	int ch, delim = '\n', flags = 0, r, e;
-	csp_rd names;
-	csp_wr out;
+	int ch, flags = 0, r;
 
-	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
+	csp_cmd_init(&c, &use, argc, argv);
+	while ((ch = csp_cmd_opt(&c, argc, argv)) != -1) {
 		switch (ch) {
-		case '0':
-			delim = '\0';
-			break;
 		case 'c':
 			flags |= CSP_SRC_CMD;
 			break;
@@ -66,37 +37,16 @@ main(int argc, char *argv[])
 				errx(CSP_EXIT_USAGE, "-j: invalid: %s (from 1 to %d)",
 				    csp_quote(optarg), JOBS_MAX);
 			break;
-		case CSP_OPT_DONE:
-			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
-			parent = &ext;
-			break;
 		default:
-			csp_usage_exit(&use, CSP_EXIT_USAGE);
+			csp_cmd_usage(&c);
 		}
 	}
 	if (optind != argc)
-		csp_usage_exit(&use, CSP_EXIT_USAGE);
-	if (parent == &ext && ext.rfd == STDIN_FILENO)
-		errx(CSP_EXIT_USAGE, "--done: 0 is where the input comes from, not a done");
+		csp_cmd_usage(&c);
 
-	/* With commands: the guardian, the subreaper, SIGCHLD; either way every ending signal. */
-	if (((flags & CSP_SRC_CMD) ? csp_command_start(&done, parent) == -1 :
-	     csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1) ||
-	    csp_rd_init(&names, STDIN_FILENO, delim) == -1 ||
-	    csp_wr_init(&out, STDOUT_FILENO) == -1)
-		err(CSP_EXIT_SYS, "setting up");
-	r = csp_bridge(&names, &out, flags, (int)jobs, report, NULL, &done);
-	e = errno;
-	/* What the commands left, setsid() escapers included, came to us: it goes too. */
-	if ((flags & CSP_SRC_CMD) && csp_stop_tree(SIGTERM, GRACE_MS) == -1)
-		warn("stopping what the commands left behind");
-	csp_rd_free(&names);
-	csp_wr_free(&out);
-	errno = e;
-	if (csp_clean_exit(r) != -1)
-		return csp_clean_exit(r);  /* a signal, --done, or our reader went away */
-	if (r == -1)
-		err(CSP_EXIT_SYS, "bridge");
-	return r > 0 ? CSP_EXIT_FAIL : 0;
+	/* With commands: the guardian, the subreaper; what they leave is stopped at the end. */
+	csp_cmd_start(&c, CSP_CMD_STDIN | CSP_CMD_RD | CSP_CMD_WR |
+	    ((flags & CSP_SRC_CMD) ? CSP_CMD_PROCS : 0));
+	r = csp_bridge(&c.in, &c.out, flags, (int)jobs, csp_cmd_src_failed, NULL, &c.done);
+	return csp_cmd_exit(&c, r, r > 0 ? CSP_EXIT_FAIL : 0, NULL);
 }

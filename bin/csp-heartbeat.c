@@ -4,15 +4,10 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cspipe.h"
-
-#define GRACE_MS 1000             /* between SIGTERM and SIGKILL, unless -g says */
 
 enum { OPT_FD = 256, OPT_PER_RECORD };  /* long only */
 
@@ -34,75 +29,38 @@ static const csp_usage use = {
 };
 
 static int64_t
-duration(const char *opt, const char *s)
+positive(const csp_cmd *c, const char *opt, const char *s)
 {
-	int64_t ms;
-
-	if (csp_parse_duration(s, &ms) == -1)
-		errx(CSP_EXIT_USAGE, "%s: invalid duration: %s", opt, csp_quote(s));
-	return ms;
-}
-
-static int64_t
-positive(const char *opt, const char *s)
-{
-	int64_t ms = duration(opt, csp_quote(s));
+	int64_t ms = csp_cmd_duration(c, opt, s);
 
 	if (ms <= 0)
 		errx(CSP_EXIT_USAGE, "%s: must be at least 1ms: %s", opt, csp_quote(s));
 	return ms;
 }
 
-/* The exit status, and a line when it was unhealthy or could not start. */
-static int
-finish(int r, const csp_heartbeat_cmd *hb, const char *timeout)
-{
-	if (csp_signalled())
-		csp_reraise(csp_signalled());  /* so a shell loop stops on Ctrl-C */
-	if (r == 0)
-		return hb->status;
-	if (errno == ECANCELED)
-		return 0;  /* --done: a clean stop */
-	if (errno == EPIPE)
-		return 0;  /* our reader went away: stop quietly */
-	if (errno == ETIMEDOUT) {
-		warnx("unhealthy: no record in %s; stopped: %s", csp_quote(timeout), csp_quote(hb->argv[0]));
-		return CSP_EXIT_TIMEOUT;
-	}
-	if (csp_exec_status(errno) != CSP_EXIT_SYS)
-		err(csp_exec_status(errno), "%s", csp_quote(hb->argv[0]));
-	err(CSP_EXIT_SYS, "heartbeat");
-}
-
 int
 main(int argc, char *argv[])
 {
-	csp_title_init(argc, argv);
 	csp_heartbeat_cmd hb = { 0 };
-	csp_done ext, done;
-	const csp_done *parent = NULL;
+	csp_cmd c;
 	const char *timeout = NULL;
 	long long fd = -1;
 	const char *fdname = "--fd", *env;
-	int ch, delim = '\n', r, e, flags;
-	csp_wr out;
+	int ch, r, flags;
 
-	hb.grace_ms = GRACE_MS;
+	csp_cmd_init(&c, &use, argc, argv);
 	/* '+': options end at the command, whose own options are its own. */
-	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
+	while ((ch = csp_cmd_opt(&c, argc, argv)) != -1) {
 		switch (ch) {
-		case '0':
-			delim = '\0';
-			break;
 		case 'i':
-			hb.interval_ms = positive("-i", optarg);
+			hb.interval_ms = positive(&c, "-i", optarg);
 			break;
 		case 't':
-			hb.timeout_ms = positive("-t", optarg);
+			hb.timeout_ms = positive(&c, "-t", optarg);
 			timeout = optarg;
 			break;
 		case 'g':
-			hb.grace_ms = duration("-g", optarg);
+			c.grace = csp_cmd_duration(&c, "-g", optarg);
 			break;
 		case OPT_FD:
 			if (csp_parse_count(optarg, 0, INT_MAX, &fd) == -1)
@@ -111,13 +69,8 @@ main(int argc, char *argv[])
 		case OPT_PER_RECORD:
 			hb.flags |= CSP_HEARTBEAT_PER_RECORD;
 			break;
-		case CSP_OPT_DONE:
-			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
-			parent = &ext;
-			break;
 		default:
-			csp_usage_exit(&use, CSP_EXIT_USAGE);
+			csp_cmd_usage(&c);
 		}
 	}
 	if (hb.interval_ms == 0 && !(hb.flags & CSP_HEARTBEAT_PER_RECORD))
@@ -138,16 +91,15 @@ main(int argc, char *argv[])
 		errx(CSP_EXIT_USAGE, "%s: 1 is where the command's output goes", fdname);
 	hb.fd = (int)fd;
 	hb.argv = argv + optind;
+	hb.grace_ms = c.grace;
 
-	/* The guardian, the subreaper (what the command leaves behind comes to us), SIGCHLD, signals. */
-	if (csp_command_start(&done, parent) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
-		err(CSP_EXIT_SYS, "setting up");
-	r = csp_heartbeat(&hb, &out, delim, &done);
-	e = errno;
-	if (csp_stop_tree(SIGTERM, hb.grace_ms) == -1)
-		warn("stopping what the command left behind");
-	csp_wr_free(&out);
-	csp_done_free(&done);
-	errno = e;
-	return finish(r, &hb, timeout);
+	/* What the command leaves behind comes to us, and is stopped at the end. */
+	csp_cmd_start(&c, CSP_CMD_PROCS | CSP_CMD_WR);
+	r = csp_heartbeat(&hb, &c.out, c.delim, &c.done);
+	if (r == -1 && errno == ETIMEDOUT && !csp_signalled()) {
+		warnx("unhealthy: no record in %s; stopped: %s", csp_quote(timeout), csp_quote(hb.argv[0]));
+		r = 0;
+		hb.status = CSP_EXIT_TIMEOUT;
+	}
+	return csp_cmd_exit(&c, r, hb.status, csp_quote(hb.argv[0]));
 }

@@ -40,18 +40,6 @@ static const csp_usage use = {
 	"+", opts,
 };
 
-static int64_t
-duration(const char *opt, const char *s)
-{
-	int64_t ms;
-
-	if (csp_parse_duration(s, &ms) == -1) {
-		warnx("%s: invalid duration: %s", opt, csp_quote(s));
-		csp_usage_exit(&use, CSP_EXIT_USAGE);
-	}
-	return ms;
-}
-
 /* Reap whatever has exited; notes the command's status when it goes. */
 static void
 reap(pid_t cmd, int *status)
@@ -178,7 +166,6 @@ report(FILE *out, size_t n)
 int
 main(int argc, char *argv[])
 {
-	csp_title_init(argc, argv);
 	int64_t bound = 1000, grace = 500;
 	int ch, nokill = 0, status = -1, sig = 0, sfd, s, ret = CSP_EXIT_LEAK;
 	const char *opath = NULL;
@@ -186,14 +173,16 @@ main(int argc, char *argv[])
 	sigset_t set;
 	csp_proc cmd;
 	size_t n;
+	csp_cmd c;
 
-	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
+	csp_cmd_init(&c, &use, argc, argv);
+	while ((ch = csp_cmd_opt(&c, argc, argv)) != -1) {
 		switch (ch) {
 		case 't':
-			bound = duration("-t", optarg);
+			bound = csp_cmd_duration(&c, "-t", optarg);
 			break;
 		case 'g':
-			grace = duration("-g", optarg);
+			grace = csp_cmd_duration(&c, "-g", optarg);
 			break;
 		case 'i':
 			if (nignore == MAXIGNORE)
@@ -209,13 +198,13 @@ main(int argc, char *argv[])
 			opath = optarg;
 			break;
 		default:
-			csp_usage_exit(&use, CSP_EXIT_USAGE);
+			csp_cmd_usage(&c);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0)
-		csp_usage_exit(&use, CSP_EXIT_USAGE);
+		csp_cmd_usage(&c);
 
 	/*
 	 * The guardian (SIGCHLD at its default first): a SIGKILL of ours leaves

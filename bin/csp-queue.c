@@ -1,9 +1,6 @@
 /* csp-queue: a bounded buffer between two stages, so a bursty one does not stall the other. */
 #include <err.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include "cspipe.h"
@@ -50,14 +47,14 @@ parse_delim(const char *s)
 int
 main(int argc, char *argv[])
 {
-	csp_done ext, done;
-	const csp_done *parent = NULL;
+	csp_cmd c;
 	csp_queue_opt o;
 	unsigned long long size;
-	int ch, r, bytes = 0, delims = 0;
+	int ch, bytes = 0, delims = 0;
 
+	csp_cmd_init(&c, &use, argc, argv);
 	csp_queue_init(&o);
-	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
+	while ((ch = csp_cmd_opt(&c, argc, argv)) != -1) {
 		switch (ch) {
 		case 'm':
 			/* At most half the address space: the ring is mapped twice. */
@@ -69,12 +66,8 @@ main(int argc, char *argv[])
 			if (csp_parse_count(optarg, 1, INT64_MAX, &o.records) == -1)
 				errx(CSP_EXIT_USAGE, "-n: invalid count: %s", csp_quote(optarg));
 			break;
-		case '0':
-			o.delim = '\0';
-			delims++;
-			break;
 		case 'd':
-			if ((o.delim = parse_delim(optarg)) == -1)
+			if ((c.delim = parse_delim(optarg)) == -1)
 				errx(CSP_EXIT_USAGE, "-d: not one character: %s", csp_quote(optarg));
 			delims++;
 			break;
@@ -84,30 +77,18 @@ main(int argc, char *argv[])
 		case O_BAR:
 			o.bar_fd = STDERR_FILENO;
 			break;
-		case CSP_OPT_DONE:
-			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
-			parent = &ext;
-			break;
 		default:
-			csp_usage_exit(&use, CSP_EXIT_USAGE);
+			csp_cmd_usage(&c);
 		}
 	}
 	if (argc != optind)
 		errx(CSP_EXIT_USAGE, "unexpected argument: %s", csp_quote(argv[optind]));
-	if (bytes && delims > 0)
+	if (bytes && (delims > 0 || c.delim != '\n'))
 		errx(CSP_EXIT_USAGE, "--bytes: no records, so no -0 or -d");
 	if (bytes && o.records > 0)
 		errx(CSP_EXIT_USAGE, "--bytes: no records to count with -n");
-	if (bytes)
-		o.delim = CSP_QUEUE_BYTES;
+	o.delim = bytes ? CSP_QUEUE_BYTES : c.delim;
 
-	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1)
-		err(CSP_EXIT_SYS, "setting up");
-	r = csp_queue(STDIN_FILENO, STDOUT_FILENO, &o, &done);
-	if (csp_clean_exit(r) != -1)
-		return csp_clean_exit(r);  /* a signal, --done, or our reader went away */
-	if (r == -1)
-		err(CSP_EXIT_SYS, "queue");
-	return 0;
+	csp_cmd_start(&c, 0);
+	return csp_cmd_exit(&c, csp_queue(STDIN_FILENO, STDOUT_FILENO, &o, &c.done), 0, NULL);
 }

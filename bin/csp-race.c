@@ -1,11 +1,7 @@
 /* csp-race: run commands at once; the first to finish wins, the rest are stopped. */
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "cspipe.h"
 
@@ -26,43 +22,20 @@ static const csp_usage use = {
 	"", opts,
 };
 
-/* The exit status: the winner's, or what stopped the race. */
-static int
-finish(int r, const csp_race_cmd *cmds)
-{
-	int e = errno;
-
-	errno = e;
-	if (csp_clean_exit(r) != -1)
-		return 0;  /* --done, or our reader went away: a clean stop; a signal: raised again */
-	if (r == -1 && csp_exec_status(e) != CSP_EXIT_SYS) {
-		warn("/bin/sh");
-		return csp_exec_status(e);
-	}
-	if (r == -1) {
-		warn("race");
-		return CSP_EXIT_SYS;
-	}
-	return cmds[r].status;
-}
-
 int
 main(int argc, char *argv[])
 {
-	csp_title_init(argc, argv);
-	csp_done ext, done;
-	const csp_done *parent = NULL;
 	csp_race_cmd *cmds;
+	csp_cmd c;
 	long long replicas = 0;
-	int64_t grace = RACE_GRACE_MS;
-	int ch, flags = 0, n, i, r, e, status;
-	csp_wr out;
+	int ch, flags = 0, n, i, r, status;
 
-	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
+	csp_cmd_init(&c, &use, argc, argv);
+	c.grace = RACE_GRACE_MS;
+	while ((ch = csp_cmd_opt(&c, argc, argv)) != -1) {
 		switch (ch) {
 		case 'g':
-			if (csp_parse_duration(optarg, &grace) == -1)
-				errx(CSP_EXIT_USAGE, "-g: invalid duration: %s", csp_quote(optarg));
+			c.grace = csp_cmd_duration(&c, "-g", optarg);
 			break;
 		case 'n':
 			if (csp_parse_count(optarg, 1, RACE_MAX, &replicas) == -1)
@@ -71,18 +44,13 @@ main(int argc, char *argv[])
 		case 's':
 			flags |= CSP_RACE_SUCCESS;
 			break;
-		case CSP_OPT_DONE:
-			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
-			parent = &ext;
-			break;
 		default:
-			csp_usage_exit(&use, CSP_EXIT_USAGE);
+			csp_cmd_usage(&c);
 		}
 	}
 	n = argc - optind;
 	if (n == 0)
-		csp_usage_exit(&use, CSP_EXIT_USAGE);
+		csp_cmd_usage(&c);
 	if (replicas > 0 && n != 1)
 		errx(CSP_EXIT_USAGE, "-n: takes one command, not %d", n);
 	if (n > RACE_MAX)
@@ -94,17 +62,9 @@ main(int argc, char *argv[])
 	for (i = 0; i < n; i++)
 		cmds[i].cmd = argv[replicas > 0 ? optind : optind + i];
 
-	/* The guardian, the subreaper, SIGCHLD, every ending signal: what every command does. */
-	if (csp_command_start(&done, parent) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
-		err(CSP_EXIT_SYS, "setting up");
-	r = csp_race(&out, cmds, n, flags, grace, &done);
-	e = errno;
-	if (csp_stop_tree(SIGTERM, grace) == -1)
-		warn("stopping what the commands left behind");
-	errno = e;
-	status = finish(r, cmds);
-	csp_wr_free(&out);
-	csp_done_free(&done);
+	csp_cmd_start(&c, CSP_CMD_PROCS | CSP_CMD_WR);
+	r = csp_race(&c.out, cmds, n, flags, c.grace, &c.done);
+	status = r >= 0 ? cmds[r].status : 0;  /* the winner's */
 	free(cmds);
-	return status;
+	return csp_cmd_exit(&c, r, status, "/bin/sh");
 }

@@ -1,12 +1,9 @@
 /* csp-rand: random integers, one a record: the seed's random-integer stream. */
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cspipe.h"
 
@@ -48,24 +45,14 @@ parse_range(const char *s, int64_t *lo, int64_t *hi)
 int
 main(int argc, char *argv[])
 {
-	csp_title_init(argc, argv);
-	csp_done ext, done;
-	const csp_done *parent = NULL;
+	csp_cmd c;
 	long long n = -1;
 	int64_t lo = 0, hi = INT64_MAX;  /* Go's rand.Int(): non-negative, 63 bits */
-	int ch, delim = '\n', r, e;
-	csp_wr out;
+	int ch;
 
-	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
+	csp_cmd_init(&c, &use, argc, argv);
+	while ((ch = csp_cmd_opt(&c, argc, argv)) != -1) {
 		switch (ch) {
-		case '0':
-			delim = '\0';
-			break;
-		case CSP_OPT_DONE:
-			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
-			parent = &ext;
-			break;
 		case 'n':
 			if (csp_parse_count(optarg, 0, INT64_MAX, &n) == -1)
 				errx(CSP_EXIT_USAGE, "-n: invalid count: %s", csp_quote(optarg));
@@ -74,23 +61,12 @@ main(int argc, char *argv[])
 			parse_range(optarg, &lo, &hi);
 			break;
 		default:
-			csp_usage_exit(&use, CSP_EXIT_USAGE);
+			csp_cmd_usage(&c);
 		}
 	}
 	if (optind < argc)
-		csp_usage_exit(&use, CSP_EXIT_USAGE);
+		csp_cmd_usage(&c);
 
-	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
-	    csp_wr_init(&out, STDOUT_FILENO) == -1)
-		err(CSP_EXIT_SYS, "setting up");
-	r = csp_rand(&out, n, lo, hi, delim, &done);
-	e = errno;
-	csp_wr_free(&out);
-	csp_done_free(&done);
-	errno = e;
-	if (csp_clean_exit(r) != -1)
-		return csp_clean_exit(r);  /* a signal, --done, or our reader went away */
-	if (r == -1)
-		err(CSP_EXIT_SYS, "writing");
-	return 0;
+	csp_cmd_start(&c, CSP_CMD_WR);
+	return csp_cmd_exit(&c, csp_rand(&c.out, n, lo, hi, c.delim, &c.done), 0, NULL);
 }

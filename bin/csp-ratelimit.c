@@ -1,10 +1,7 @@
 /* csp-ratelimit: records or bytes through token buckets: no faster than every rate given. */
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "cspipe.h"
 
@@ -28,29 +25,18 @@ static const csp_usage use = {
 int
 main(int argc, char *argv[])
 {
-	csp_title_init(argc, argv);
-	csp_done ext, done;
-	const csp_done *parent = NULL;
+	csp_cmd c;
 	long long burst = 1;
-	int ch, delim = '\n', n = 0, r, status = 0;
-	csp_rd in;
-	csp_wr out;
+	int ch, n = 0, r;
 
+	csp_cmd_init(&c, &use, argc, argv);
 	if ((rates = calloc((size_t)argc, sizeof(*rates))) == NULL)
 		err(CSP_EXIT_SYS, "setting up");
-	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
+	while ((ch = csp_cmd_opt(&c, argc, argv)) != -1) {
 		switch (ch) {
-		case '0':
-			delim = '\0';
-			break;
 		case 'b':
 			if (csp_parse_count(optarg, 1, 1000000000, &burst) == -1)
 				errx(CSP_EXIT_USAGE, "-b: invalid burst: %s", csp_quote(optarg));
-			break;
-		case CSP_OPT_DONE:
-			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
-			parent = &ext;
 			break;
 		case 'r':
 			if (csp_parse_rate(optarg, &rates[n++]) == -1)
@@ -61,31 +47,16 @@ main(int argc, char *argv[])
 				errx(CSP_EXIT_USAGE, "-L: invalid byte rate: %s", csp_quote(optarg));
 			break;
 		default:
-			csp_usage_exit(&use, CSP_EXIT_USAGE);
+			csp_cmd_usage(&c);
 		}
 	}
 	if (argc > optind)
 		errx(CSP_EXIT_USAGE, "unexpected argument: %s", csp_quote(argv[optind]));
 	if (n == 0)
 		errx(CSP_EXIT_USAGE, "-r: a rate is needed (or -L)");
-	if (parent == &ext && ext.rfd == STDIN_FILENO)
-		errx(CSP_EXIT_USAGE, "--done: 0 is where the input comes from, not a done");
 
-	if (csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1 ||
-	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
-		err(CSP_EXIT_SYS, "setting up");
-	r = csp_ratelimit(&in, &out, rates, n, burst, &done);
-	close(STDIN_FILENO);  /* upstream gets EPIPE and stops */
-	if (csp_signalled()) {
-		csp_reraise(csp_signalled());  /* so a shell loop stops on Ctrl-C */
-	} else if (r == -1 && errno != ECANCELED && errno != EPIPE) {
-		/* ECANCELED: --done, a clean stop; EPIPE: our reader went away, stop quietly */
-		warn("ratelimit");
-		status = CSP_EXIT_SYS;
-	}
-	csp_rd_free(&in);
-	csp_wr_free(&out);
-	csp_done_free(&done);
+	csp_cmd_start(&c, CSP_CMD_STDIN | CSP_CMD_RD | CSP_CMD_WR);
+	r = csp_ratelimit(&c.in, &c.out, rates, n, burst, &c.done);
 	free(rates);
-	return status;
+	return csp_cmd_exit(&c, r, 0, NULL);
 }

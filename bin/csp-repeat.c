@@ -2,14 +2,8 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include "cspipe.h"
-
-#define GRACE_MS 1000             /* for what the command left: SIGTERM, this, SIGKILL */
 
 static const csp_opt opts[] = {
 	{ 'c', "command", "command", "repeat the output of this command (sh -c), run again and again" },
@@ -27,61 +21,36 @@ static const csp_usage use = {
 int
 main(int argc, char *argv[])
 {
-	csp_title_init(argc, argv);
-	csp_done ext, done;
-	const csp_done *parent = NULL;
+	csp_cmd c;
 	char *command = NULL;
-	int ch, delim = '\n', r, e;
-	csp_rd in;
-	csp_wr out;
+	int ch, r;
 
+	csp_cmd_init(&c, &use, argc, argv);
 	/* "+": the first value ends the options, so a value may start with '-'. */
-	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
+	while ((ch = csp_cmd_opt(&c, argc, argv)) != -1) {
 		switch (ch) {
-		case '0':
-			delim = '\0';
-			break;
 		case 'c':
 			command = optarg;
 			break;
-		case CSP_OPT_DONE:
-			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
-			parent = &ext;
-			break;
 		default:
-			csp_usage_exit(&use, CSP_EXIT_USAGE);
+			csp_cmd_usage(&c);
 		}
 	}
 	if (command != NULL && optind < argc)
 		errx(CSP_EXIT_USAGE, "-c: no values with a command");
-	if (command == NULL && optind == argc && parent == &ext && ext.rfd == STDIN_FILENO)
-		errx(CSP_EXIT_USAGE, "--done: 0 is where the input comes from, not a done");
 
-	/* With a command: the guardian, the subreaper, SIGCHLD; either way every ending signal. */
-	if ((command != NULL ? csp_command_start(&done, parent) == -1 :
-	     csp_done_make(&done, parent) == -1 || csp_cancel_on_signals(&done) == -1) ||
-	    csp_rd_init(&in, STDIN_FILENO, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
-		err(CSP_EXIT_SYS, "setting up");
-	if (command != NULL)
-		r = csp_repeat_fn(&out, (char *[]){ "sh", "-c", command, NULL }, delim, &done);
-	else
-		r = csp_repeat(&in, &out, argv + optind, (size_t)(argc - optind), &done);
-	e = errno;
-	/* What the command left, setsid() escapers included, came to us: it goes too. */
-	if (command != NULL && csp_stop_tree(SIGTERM, GRACE_MS) == -1)
-		warn("stopping what the command left behind");
-	csp_rd_free(&in);
-	csp_wr_free(&out);
-	csp_done_free(&done);
-	errno = e;
-	if (csp_clean_exit(r) != -1)
-		return csp_clean_exit(r);  /* a signal, --done, or our reader went away */
+	/* A command: the guardian, the subreaper; no values: the input's records, repeated. */
+	if (command != NULL) {
+		csp_cmd_start(&c, CSP_CMD_PROCS | CSP_CMD_WR);
+		r = csp_repeat_fn(&c.out, (char *[]){ "sh", "-c", command, NULL }, c.delim, &c.done);
+	} else {
+		csp_cmd_start(&c, (optind == argc ? CSP_CMD_STDIN : 0) | CSP_CMD_RD | CSP_CMD_WR);
+		r = csp_repeat(&c.in, &c.out, argv + optind, (size_t)(argc - optind), &c.done);
+	}
+	/* 128+N: killed by signal N */
 	if (r > 0 && errno != 0)
-		err(CSP_EXIT_FAIL, "-c: %s: cannot run", csp_quote(command));
-	if (r > 0)  /* 128+N: killed by signal N */
-		errx(CSP_EXIT_FAIL, "-c: %s: failed with status %d", csp_quote(command), r);
-	if (r == -1)
-		err(CSP_EXIT_SYS, "repeating");
-	return 0;
+		warn("-c: %s: cannot run", csp_quote(command));
+	else if (r > 0)
+		warnx("-c: %s: failed with status %d", csp_quote(command), r);
+	return csp_cmd_exit(&c, r, r > 0 ? CSP_EXIT_FAIL : 0, NULL);
 }

@@ -1,11 +1,7 @@
 /* csp-supervise: run a command, and restart it when it fails or goes quiet. */
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "cspipe.h"
@@ -30,16 +26,6 @@ static const csp_usage use = {
 	"+", opts,
 };
 
-static int64_t
-duration(const char *opt, const char *s)
-{
-	int64_t ms;
-
-	if (csp_parse_duration(s, &ms) == -1)
-		errx(CSP_EXIT_USAGE, "%s: invalid duration: %s", opt, csp_quote(s));
-	return ms;
-}
-
 static void
 on_restart(const csp_ward *w, void *arg)
 {
@@ -50,25 +36,20 @@ on_restart(const csp_ward *w, void *arg)
 int
 main(int argc, char *argv[])
 {
-	csp_title_init(argc, argv);
 	csp_ward w = {
 		.delim = '\n', .timeout = -1, .pulse_fd = -1, .backoff = 100,
 		.max_backoff = 10000, .grace = 500, .max_restarts = -1,
 		.on_restart = on_restart,
 	};
-	csp_done ext, done;
-	const csp_done *parent = NULL;
+	csp_cmd c;
 	long long v;
-	int ch, r, e, status = 0;
-	csp_wr out;
+	int ch, r, status = 0;
 
-	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
+	csp_cmd_init(&c, &use, argc, argv);
+	while ((ch = csp_cmd_opt(&c, argc, argv)) != -1) {
 		switch (ch) {
-		case '0':
-			w.delim = '\0';
-			break;
 		case 't':
-			if ((w.timeout = duration("-t", optarg)) == 0)
+			if ((w.timeout = csp_cmd_duration(&c, "-t", optarg)) == 0)
 				errx(CSP_EXIT_USAGE, "-t: must be above zero: %s", csp_quote(optarg));
 			break;
 		case OPT_PULSE:
@@ -78,25 +59,20 @@ main(int argc, char *argv[])
 			w.pulse_fd = (int)v;
 			break;
 		case 'b':
-			w.backoff = duration("-b", optarg);
+			w.backoff = csp_cmd_duration(&c, "-b", optarg);
 			break;
 		case OPT_MAXBACKOFF:
-			w.max_backoff = duration("--max-backoff", optarg);
+			w.max_backoff = csp_cmd_duration(&c, "--max-backoff", optarg);
 			break;
 		case OPT_MAXRESTARTS:
 			if (csp_parse_count(optarg, 0, LLONG_MAX, &w.max_restarts) == -1)
 				errx(CSP_EXIT_USAGE, "--max-restarts: invalid count: %s", csp_quote(optarg));
 			break;
 		case 'g':
-			w.grace = duration("-g", optarg);
-			break;
-		case CSP_OPT_DONE:
-			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_USAGE, "--done: %s", csp_quote(optarg));
-			parent = &ext;
+			w.grace = csp_cmd_duration(&c, "-g", optarg);
 			break;
 		default:
-			csp_usage_exit(&use, CSP_EXIT_USAGE);
+			csp_cmd_usage(&c);
 		}
 	}
 	if (optind == argc)
@@ -106,28 +82,15 @@ main(int argc, char *argv[])
 	if (w.pulse_fd != -1 && w.pulse_fd >= sysconf(_SC_OPEN_MAX))
 		errx(CSP_EXIT_USAGE, "--heartbeat-fd: %d: above the descriptor limit", w.pulse_fd);
 	w.argv = argv + optind;
+	w.delim = c.delim;
+	c.grace = w.grace;
 
-	/* The guardian, the subreaper, SIGCHLD, every ending signal: what every command does. */
-	if (csp_command_start(&done, parent) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1)
-		err(CSP_EXIT_SYS, "setting up");
-	r = csp_supervise(&w, &out, &done);
-	e = errno;
-	if (csp_stop_tree(SIGTERM, w.grace) == -1)
-		warn("stopping what the command left behind");
-	errno = e;
-	if (csp_signalled()) {
-		csp_reraise(csp_signalled());  /* so a shell loop stops on Ctrl-C */
-	} else if (r == -1 && (errno == ECANCELED || errno == EPIPE)) {
-		status = 0;  /* --done: a clean stop; or our reader went away: stop quietly */
-	} else if (r == -1) {
-		status = csp_exec_status(errno);
-		warn("%s", status == CSP_EXIT_SYS ? "supervise" : csp_quote(w.argv[0]));
-	} else if (w.why != CSP_WARD_OK) {
+	csp_cmd_start(&c, CSP_CMD_PROCS | CSP_CMD_WR);
+	r = csp_supervise(&w, &c.out, &c.done);
+	if (r == 0 && w.why != CSP_WARD_OK) {
 		warnx("giving up after %lld restart%s: %s", w.restarts,
 		    w.restarts == 1 ? "" : "s", w.reason);
 		status = CSP_EXIT_FAIL;
 	}
-	csp_wr_free(&out);
-	csp_done_free(&done);
-	return status;
+	return csp_cmd_exit(&c, r, status, csp_quote(w.argv[0]));
 }

@@ -7,11 +7,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "cspipe.h"
 
@@ -103,14 +100,14 @@ tell(int sig, void *arg)
 int
 main(int argc, char *argv[])
 {
-	csp_title_init(argc, argv);
 	csp_timeout_cmd t = { .sig = SIGTERM };
-	csp_done ext, done;
-	const csp_done *parent = NULL;
+	csp_cmd c;
 	int ch, preserve = 0, e;
 	int64_t ms;
 
-	while ((ch = csp_getopt(argc, argv, &use)) != -1) {
+	csp_cmd_init(&c, &use, argc, argv);
+	c.usage_status = CSP_EXIT_SYS;  /* 125, as timeout(1): not the command's */
+	while ((ch = csp_cmd_opt(&c, argc, argv)) != -1) {
 		switch (ch) {
 		case 'k':
 			t.kill_after = duration("-k", optarg);
@@ -127,26 +124,20 @@ main(int argc, char *argv[])
 		case 'v':
 			t.notify = tell;
 			break;
-		case CSP_OPT_DONE:
-			if (csp_done_open(&ext, optarg) == -1)
-				err(CSP_EXIT_SYS, "--done: %s", csp_quote(optarg));
-			parent = &ext;
-			break;
 		default:
-			csp_usage_exit(&use, CSP_EXIT_SYS);  /* 125, as timeout(1): not the command's */
+			csp_cmd_usage(&c);
 		}
 	}
 	if (argc - optind < 2)
-		csp_usage_exit(&use, CSP_EXIT_SYS);
+		csp_cmd_usage(&c);
 	ms = duration(NULL, argv[optind]);
 	t.argv = argv + optind + 1;
 	t.grace = t.kill_after > 0 ? t.kill_after : TIMEOUT_GRACE_MS;
 	command = t.argv[0];
 
-	/* The guardian, the subreaper, SIGCHLD, every ending signal: what every command does. */
-	if (csp_command_start(&done, parent) == -1)
-		err(CSP_EXIT_SYS, "setting up");
-	if (csp_timeout(&t, ms > 0 ? csp_after(ms) : CSP_FOREVER, &done) == -1) {
+	/* Its own end: csp_timeout stops the tree, and SIGALRM is not re-raised. */
+	csp_cmd_start(&c, CSP_CMD_PROCS);
+	if (csp_timeout(&t, ms > 0 ? csp_after(ms) : CSP_FOREVER, &c.done) == -1) {
 		e = errno;
 		if (t.status == -1 && t.cause == 0) {
 			warn("%s", csp_quote(command));
@@ -154,7 +145,8 @@ main(int argc, char *argv[])
 		}
 		err(CSP_EXIT_SYS, "stopping what %s left running", csp_quote(command));
 	}
-	csp_done_free(&done);
+	csp_done_free(&c.done);
+	/* SIGALRM is timeout(1)'s "the deadline is now": an end like any other. */
 	if (csp_signalled() != 0 && csp_signalled() != SIGALRM)
 		csp_reraise(csp_signalled());  /* so a shell loop stops on Ctrl-C */
 	if (t.cause == 0)

@@ -35,6 +35,25 @@ usage_status() {
 	done
 }
 
+@test "every command's --version and -V print its name and the version, as its page shows" {
+	version=$(sed -n 's/^#define CSP_VERSION "\(.*\)"$/\1/p' "$BATS_TEST_DIRNAME/../lib/cspipe.h")
+	[ -n "$version" ]
+	for c in $COMMANDS; do
+		run --separate-stderr "csp-$c" --version
+		assert_success
+		assert_output "csp-$c $version"
+		[ -z "$stderr" ]
+		run "csp-$c" -V
+		assert_success
+		assert_output "csp-$c $version"
+		[ "$c" = fanout ] && continue  # its page is another's
+		grep -qx "\.Ql csp-$c $version ," "$BATS_TEST_DIRNAME/../man/man1/csp-$c.1" || {
+			echo "csp-$c.1 does not show its --version line" >&2
+			return 1
+		}
+	done
+}
+
 @test "--help and --version to a full disk fail with a message, not 0" {
 	for c in $COMMANDS; do
 		for o in --help --version; do
