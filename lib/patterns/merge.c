@@ -5,12 +5,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bsd/stdlib.h>
 
-#include "core/impl.h"
+#include "patterns/stream.h"
 
 #define TURN 4096  /* a turn: whole records up to PIPE_BUF bytes, or one longer record */
 
@@ -51,27 +49,20 @@ next_turn(csp_rd *r, int judged)
 }
 
 /*
- * in is at its end: judge its last bytes (src.c), a command waited for
- * first; 0 when judged, or still running with a pidfd to poll; -1 error.
+ * f (csp__src_end or csp_src_close) on s without waiting: 1 once done, 0
+ * while its command runs (its pidfd to wait on with the rest), -1 error.
+ * With no pidfd to wait on, it waits here.
  */
 static int
-judge(struct in *in, const csp_done *done)
+settle(int (*f)(csp_src *, const csp_done *, int64_t), csp_src *s, const csp_done *done)
 {
-	csp_src *s = in->s;
-
-	if (csp__src_end(s, NULL, CSP_NOW) == 0) {
-		in->judged = 1;
-		return 0;
-	}
+	if (f(s, NULL, CSP_NOW) == 0)
+		return 1;
 	if (errno != ETIMEDOUT)
 		return -1;
 	if (s->proc.pidfd != -1)
 		return 0;
-	/* No pidfd to poll: wait for it here. */
-	if (csp__src_end(s, done, CSP_FOREVER) == -1)
-		return -1;
-	in->judged = 1;
-	return 0;
+	return f(s, done, CSP_FOREVER) == -1 ? -1 : 1;
 }
 
 /* One turn of in out: with a tag, record by record; without, in one piece. */
@@ -108,28 +99,16 @@ static int
 finish(struct in *in, csp_wr *out, csp_src_fn *failed, void *arg, int *nfailed,
        const csp_done *done)
 {
-	csp_src *s = in->s;
+	int r = settle(csp_src_close, in->s, done);
 
-	if (csp_src_close(s, NULL, CSP_NOW) == -1) {
-		if (errno != ETIMEDOUT)
-			return -1;
-		if (s->proc.pidfd != -1) {
-			in->state = REAPING;  /* still running: wait for it with the rest */
-			return 0;
-		}
-		/* No pidfd to poll: wait for it here. */
-		if (csp_src_close(s, done, CSP_FOREVER) == -1)
-			return -1;
-	}
+	if (r == 0)
+		in->state = REAPING;  /* still running: waited for with the rest */
+	if (r <= 0)
+		return r;
 	in->state = OVER;
-	if (csp_src_failed(s)) {
-		(*nfailed)++;
-		/* What came before goes out first, so the report follows it. */
-		if (failed != NULL && csp_wr_flush(out, done) == -1)
-			return -1;
-		if (failed != NULL)
-			failed(s, arg);
-	}
+	if ((r = csp__stream_report(in->s, out, failed, arg, done)) == -1)
+		return -1;
+	*nfailed += r;
 	return 0;
 }
 
@@ -160,8 +139,8 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 	struct in *in = NULL;
 	struct pollfd *pfd = NULL;
 	int *owner = NULL, *ready = NULL;
-	int i, k, nd, np, nready, r, nfailed = 0, e;
-	int64_t until = csp_done_when(done), wake;
+	int i, k, np, nready, r, nfailed = 0;
+	int64_t wake;
 
 	in = calloc((size_t)n + 1, sizeof(*in));
 	pfd = calloc((size_t)n + CSP_DONE_DEPTH, sizeof(*pfd));
@@ -175,18 +154,18 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 	}
 	if ((flags & CSP_MERGE_TAG) && make_tags(in, n) == -1)
 		goto fail;
-	nd = csp__done_poll(done, pfd, CSP_DONE_DEPTH);
 
 	for (;;) {
 		nready = np = 0;
-		wake = until;
+		wake = CSP_FOREVER;
 		for (i = 0; i < n; i++) {
 			csp_src *s = in[i].s;
 
 			if (in[i].state == READING) {
 				/* A FIFO nobody writes to: waited for only so long (src.c). */
 				wake = csp__min_deadline(wake, csp__src_due(s));
-				if (s->rd.eof && !in[i].judged && judge(&in[i], done) == -1)
+				if (s->rd.eof && !in[i].judged &&
+				    (in[i].judged = settle(csp__src_end, s, done)) == -1)
 					goto fail;
 				if (in[i].turn == 0)
 					in[i].turn = next_turn(&s->rd, in[i].judged);
@@ -196,8 +175,8 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 				}
 				if (!s->rd.eof || !in[i].judged) {
 					/* Its input, or at its end its command's pidfd. */
-					pfd[nd + np].fd = s->rd.eof ? s->proc.pidfd : s->rd.fd;
-					pfd[nd + np].events = POLLIN;
+					pfd[np].fd = s->rd.eof ? s->proc.pidfd : s->rd.fd;
+					pfd[np].events = POLLIN;
 					owner[np++] = i;
 					continue;
 				}
@@ -205,47 +184,30 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 					goto fail;
 			}
 			if (in[i].state == REAPING) {
-				pfd[nd + np].fd = s->proc.pidfd;
-				pfd[nd + np].events = POLLIN;
+				pfd[np].fd = s->proc.pidfd;
+				pfd[np].events = POLLIN;
 				owner[np++] = i;
 			}
 		}
 		if (nready == 0 && np == 0)
 			break;
 
-		if (np > 0) {
-			/* Whoever has input, without waiting; wait only if nobody has a turn. */
-			for (k = 0; k < nd + np; k++)
-				pfd[k].revents = 0;
-			r = csp__poll(pfd, nd + np, 0);
-			if (r == 0 && nready == 0) {
-				if (csp_wr_flush(out, done) == -1)
-					goto fail;
-				r = csp__poll(pfd, nd + np, csp__timeout(wake));
-			}
-			if (r == -1)
-				goto fail;
-			if (csp__done_fired(done, pfd, nd)) {
-				errno = ECANCELED;
-				goto fail;
-			}
-			for (k = 0; k < np; k++) {
-				struct in *p = &in[owner[k]];
+		/* Whoever has input, without waiting; wait only if nobody has a turn. */
+		r = np == 0 ? 0 : nready > 0 ? csp__react(pfd, np, done, CSP_NOW, 0) :
+		    csp__stream_wait(pfd, np, out, done, wake);
+		if (r == -1)
+			goto fail;
+		for (k = 0; k < np; k++) {
+			struct in *p = &in[owner[k]];
 
-				if (pfd[nd + k].revents == 0)
-					continue;
-				if (p->state == REAPING) {
-					if (finish(p, out, failed, arg, &nfailed, done) == -1)
-						goto fail;
-				} else if (p->s->rd.eof) {
-					continue;  /* its command ended: judged in the next round */
-				} else if (csp_rd_fill(&p->s->rd, done) == -1) {
-					if (errno == ECANCELED)
-						goto fail;
-					p->s->err = errno;  /* this source is over; the rest go on */
-					p->s->rd.eof = 1;
-				}
-			}
+			if (pfd[k].revents == 0)
+				continue;
+			if (p->state == REAPING) {
+				if (finish(p, out, failed, arg, &nfailed, done) == -1)
+					goto fail;
+			} else if (!p->s->rd.eof && csp__stream_read(p->s, done) == -1) {
+				goto fail;
+			}  /* at its end, its command ended: judged in the next round */
 		}
 		if (nready == 0)
 			continue;
@@ -258,9 +220,7 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 	r = nfailed;
 	goto out;
 fail:
-	e = errno;
-	csp_src_stop(srcs, n);  /* all at once: one grace period for them all */
-	errno = e;
+	csp_src_stop(srcs, n);  /* all at once: one grace period for them all; keeps errno */
 	r = -1;
 out:
 	for (i = 0; in != NULL && i < n; i++)
