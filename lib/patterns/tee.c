@@ -1,18 +1,17 @@
 /*
  * tee.c: every input record to every command, in lockstep; their outputs
- * merged as whole records. One poll loop feeds the commands and drains them
+ * merged as whole records. One reactor loop feeds the commands and drains them
  * at once, so a command that writes a lot never deadlocks against us.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/impl.h"
+#include "patterns/stream.h"
 
 #define TEE_GRACE_MS 500          /* between SIGTERM and SIGKILL when cancelling */
 #define TEE_PIPE (1024 * 1024)    /* larger pipes to and from each command: fewer wakeups */
@@ -24,7 +23,7 @@ struct consumer {
 	int started;
 	int to, from;             /* our ends of its stdin and stdout; -1 once closed */
 	size_t off;               /* how much of the current chunk it has taken */
-	int writable;             /* worth a write without asking poll first */
+	int writable;             /* worth a write without asking the reactor first */
 	csp_rd rd;                /* its output, until a record is whole */
 	size_t taglen;
 };
@@ -113,7 +112,7 @@ emit(struct consumer *c, csp_wr *out, int flags, const csp_done *done)
 	return 0;
 }
 
-/* Read what the command wrote (poll said there is something, or EOF). */
+/* Read what the command wrote (the reactor said there is something, or EOF). */
 static int
 drain(struct consumer *c, csp_wr *out, int flags, const csp_done *done)
 {
@@ -195,10 +194,8 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 {
 	struct consumer *cs;
 	struct pollfd *pfd;
-	int i, nd, r, takers, open, ended = 0, ret = -1, pipesz;
+	int i, r, takers, open, ended = 0, ret = -1, pipesz;
 	size_t len;
-	int64_t until = csp_done_when(done);
-	ssize_t got;
 
 	if (n < 1) {
 		errno = EINVAL;
@@ -211,7 +208,7 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 	if (pipesz == 64 * 1024)
 		pipesz = 0;  /* the default: leave it */
 	cs = calloc((size_t)n, sizeof(*cs));
-	pfd = calloc((size_t)(CSP_DONE_DEPTH + 1 + 2 * n), sizeof(*pfd));
+	pfd = calloc((size_t)(1 + 2 * n + CSP_DONE_DEPTH), sizeof(*pfd));
 	if (cs == NULL || pfd == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -257,47 +254,25 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 		if (ended && open == 0)
 			break;
 
-		nd = csp__done_poll(done, pfd, CSP_DONE_DEPTH);
-		pfd[nd].fd = !ended && len == 0 ? in->fd : -1;
-		pfd[nd].events = POLLIN;
+		pfd[0].fd = !ended && len == 0 ? in->fd : -1;
+		pfd[0].events = POLLIN;
 		for (i = 0; i < n; i++) {
-			pfd[nd + 1 + 2 * i].fd = cs[i].to != -1 && cs[i].off < len ? cs[i].to : -1;
-			pfd[nd + 1 + 2 * i].events = POLLOUT;
-			pfd[nd + 2 + 2 * i].fd = cs[i].from;
-			pfd[nd + 2 + 2 * i].events = POLLIN;
+			pfd[1 + 2 * i].fd = cs[i].to != -1 && cs[i].off < len ? cs[i].to : -1;
+			pfd[1 + 2 * i].events = POLLOUT;
+			pfd[2 + 2 * i].fd = cs[i].from;
+			pfd[2 + 2 * i].events = POLLIN;
 		}
-		for (i = 0; i < nd + 1 + 2 * n; i++)
-			pfd[i].revents = 0;
-		/* Before waiting, what is ready to go out goes out. */
-		r = out->len > 0 ? poll(pfd, (nfds_t)(nd + 1 + 2 * n), 0) : -2;
-		if (r == 0) {
-			if (csp_wr_flush(out, done) == -1)
-				goto fail;
-			continue;
-		}
-		if (r == -2)
-			r = poll(pfd, (nfds_t)(nd + 1 + 2 * n), csp__timeout(until));
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
+		if (csp__stream_wait(pfd, 1 + 2 * n, out, done, CSP_FOREVER) == -1)
 			goto fail;
-		}
-		if (csp__done_fired(done, pfd, nd)) {
-			errno = ECANCELED;
-			goto fail;
-		}
 		for (i = 0; i < n; i++) {
-			if (pfd[nd + 2 + 2 * i].revents != 0 &&
-			    drain(&cs[i], out, flags, done) == -1)
+			if (pfd[2 + 2 * i].revents != 0 && drain(&cs[i], out, flags, done) == -1)
 				goto fail;
-			if (pfd[nd + 1 + 2 * i].revents != 0)
+			if (pfd[1 + 2 * i].revents != 0)
 				cs[i].writable = 1;
 		}
-		if (pfd[nd].revents != 0) {
-			got = csp_rd_fill(in, NULL);
-			if (got == -1 && errno != EAGAIN && errno != EINTR)
-				goto fail;
-		}
+		if (pfd[0].revents != 0 && csp_rd_fill(in, NULL) == -1 &&
+		    errno != EAGAIN && errno != EINTR)
+			goto fail;
 	}
 
 	for (i = 0; i < n; i++)
