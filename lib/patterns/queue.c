@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -16,7 +15,7 @@
 #define Q_CHUNK (1024 * 1024)  /* at most this much per call on files: the loop stays lively */
 #define Q_PAGE 4096            /* a pipe slot holds one page */
 #define Q_BAR_MS 200
-#define Q_ROOM_WAIT_MS 1       /* a record waiting for pipe room: poll says only "one slot" */
+#define Q_ROOM_WAIT_MS 1       /* a record waiting for pipe room: POLLOUT says only "one slot" */
 
 enum { Q_OTHER, Q_PIPE, Q_FILE, Q_SOCK };
 
@@ -331,9 +330,9 @@ static int
 run(struct q *q, const csp_done *done)
 {
 	struct pollfd pfd[2 + CSP_DONE_DEPTH];
-	int nd, wait = 0, timeout, want_in;
+	int wait = 0, want_in;
+	int64_t until;
 
-	nd = csp__done_poll(done, pfd + 2, CSP_DONE_DEPTH);
 	pfd[1].fd = q->out;
 	for (;;) {
 		bar(q, 0);
@@ -344,19 +343,13 @@ run(struct q *q, const csp_done *done)
 		/* Off, or an input at its end would report POLLHUP again and again. */
 		pfd[0].fd = want_in ? q->in : -1;
 		pfd[0].events = POLLIN;
-		/* Always polled: a reader gone shows as POLLERR even while nothing is to go. */
+		/* Always watched: a reader gone shows as POLLERR even while nothing is to go. */
 		pfd[1].events = want_out(q) && !wait ? POLLOUT : 0;
-		timeout = csp__timeout(csp__min_deadline(csp_done_when(done),
-		                                         q->o->bar_fd != -1 ? q->bar_next : CSP_FOREVER));
-		if (wait && (timeout == -1 || timeout > Q_ROOM_WAIT_MS))
-			timeout = Q_ROOM_WAIT_MS;
-		pfd[0].revents = pfd[1].revents = 0;
-		if (poll(pfd, (nfds_t)(2 + nd), timeout) == -1 && errno != EINTR)
+		until = q->o->bar_fd != -1 ? q->bar_next : CSP_FOREVER;
+		if (wait)
+			until = csp__min_deadline(until, csp_after(Q_ROOM_WAIT_MS));
+		if (csp__react(pfd, 2, done, until, 0) == -1)
 			return -1;
-		if (csp__done_fired(done, pfd + 2, nd)) {
-			errno = ECANCELED;
-			return -1;
-		}
 		if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
 			errno = pfd[1].revents & POLLNVAL ? EBADF : EPIPE;  /* EPIPE: the reader went away */
 			return -1;
