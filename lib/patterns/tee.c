@@ -23,7 +23,7 @@ struct consumer {
 	int started;
 	int to, from;             /* our ends of its stdin and stdout; -1 once closed */
 	size_t off;               /* how much of the current chunk it has taken */
-	int writable;             /* worth a write without asking the reactor first */
+	int writable;             /* worth a write without asking poll first */
 	csp_rd rd;                /* its output, until a record is whole */
 	size_t taglen;
 };
@@ -112,7 +112,7 @@ emit(struct consumer *c, csp_wr *out, int flags, const csp_done *done)
 	return 0;
 }
 
-/* Read what the command wrote (the reactor said there is something, or EOF). */
+/* Read what the command wrote (poll said there is something, or EOF). */
 static int
 drain(struct consumer *c, csp_wr *out, int flags, const csp_done *done)
 {
@@ -208,7 +208,7 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 	if (pipesz == 64 * 1024)
 		pipesz = 0;  /* the default: leave it */
 	cs = calloc((size_t)n, sizeof(*cs));
-	pfd = calloc((size_t)(1 + 2 * n + CSP_DONE_DEPTH), sizeof(*pfd));
+	pfd = calloc((size_t)(CSP_DONE_DEPTH + 1 + 2 * n), sizeof(*pfd));
 	if (cs == NULL || pfd == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
