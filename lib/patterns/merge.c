@@ -12,11 +12,9 @@
 
 #define TURN 4096  /* a turn: whole records up to PIPE_BUF bytes, or one longer record */
 
-enum { READING, REAPING, OVER };
-
 struct in {
 	csp_src *s;
-	int state;
+	int over;          /* closed, its command reaped */
 	size_t turn;       /* bytes of the next turn from rd.head; 0 if none known */
 	int judged;        /* at its end, its last bytes judged (src.c): they may go out */
 	char *tag;         /* "name\t" under CSP_MERGE_TAG */
@@ -101,11 +99,9 @@ finish(struct in *in, csp_wr *out, csp_src_fn *failed, void *arg, int *nfailed,
 {
 	int r = settle(csp_src_close, in->s, done);
 
-	if (r == 0)
-		in->state = REAPING;  /* still running: waited for with the rest */
 	if (r <= 0)
-		return r;
-	in->state = OVER;
+		return r;  /* 0: still running, its pidfd waited on with the rest */
+	in->over = 1;
 	if ((r = csp__stream_report(in->s, out, failed, arg, done)) == -1)
 		return -1;
 	*nfailed += r;
@@ -150,7 +146,7 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 		goto fail;
 	for (i = 0; i < n; i++) {
 		in[i].s = &srcs[i];
-		in[i].state = srcs[i].rd.fd == -1 ? OVER : READING;
+		in[i].over = srcs[i].rd.fd == -1;
 	}
 	if ((flags & CSP_MERGE_TAG) && make_tags(in, n) == -1)
 		goto fail;
@@ -159,35 +155,34 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 		nready = np = 0;
 		wake = CSP_FOREVER;
 		for (i = 0; i < n; i++) {
-			csp_src *s = in[i].s;
+			struct in *p = &in[i];
+			csp_src *s = p->s;
 
-			if (in[i].state == READING) {
+			if (p->over)
+				continue;
+			if (s->rd.fd != -1) {
 				/* A FIFO nobody writes to: waited for only so long (src.c). */
 				wake = csp__min_deadline(wake, csp__src_due(s));
-				if (s->rd.eof && !in[i].judged &&
-				    (in[i].judged = settle(csp__src_end, s, done)) == -1)
+				if (s->rd.eof && !p->judged &&
+				    (p->judged = settle(csp__src_end, s, done)) == -1)
 					goto fail;
-				if (in[i].turn == 0)
-					in[i].turn = next_turn(&s->rd, in[i].judged);
-				if (in[i].turn > 0) {
+				if (p->turn == 0)
+					p->turn = next_turn(&s->rd, p->judged);
+				if (p->turn > 0) {
 					ready[nready++] = i;
 					continue;
 				}
-				if (!s->rd.eof || !in[i].judged) {
-					/* Its input, or at its end its command's pidfd. */
-					pfd[np].fd = s->rd.eof ? s->proc.pidfd : s->rd.fd;
-					pfd[np].events = POLLIN;
-					owner[np++] = i;
-					continue;
-				}
-				if (finish(&in[i], out, failed, arg, &nfailed, done) == -1)
+			}
+			if (s->rd.fd == -1 || (s->rd.eof && p->judged)) {
+				if (finish(p, out, failed, arg, &nfailed, done) == -1)
 					goto fail;
+				if (p->over)
+					continue;
 			}
-			if (in[i].state == REAPING) {
-				pfd[np].fd = s->proc.pidfd;
-				pfd[np].events = POLLIN;
-				owner[np++] = i;
-			}
+			/* Its input, or at its end its command's pidfd. */
+			pfd[np].fd = s->rd.eof || s->rd.fd == -1 ? s->proc.pidfd : s->rd.fd;
+			pfd[np].events = POLLIN;
+			owner[np++] = i;
 		}
 		if (nready == 0 && np == 0)
 			break;
@@ -197,18 +192,11 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 		    csp__stream_wait(pfd, np, out, done, wake);
 		if (r == -1)
 			goto fail;
-		for (k = 0; k < np; k++) {
-			struct in *p = &in[owner[k]];
-
-			if (pfd[k].revents == 0)
-				continue;
-			if (p->state == REAPING) {
-				if (finish(p, out, failed, arg, &nfailed, done) == -1)
-					goto fail;
-			} else if (!p->s->rd.eof && csp__stream_read(p->s, done) == -1) {
+		/* A source at its end whose command ended is judged, or closed, next round. */
+		for (k = 0; k < np; k++)
+			if (pfd[k].revents != 0 && !in[owner[k]].s->rd.eof &&
+			    csp__stream_read(in[owner[k]].s, done) == -1)
 				goto fail;
-			}  /* at its end, its command ended: judged in the next round */
-		}
 		if (nready == 0)
 			continue;
 		i = ready[nready == 1 ? 0 : csp__pick(nready)];
