@@ -16,6 +16,7 @@
 #define Q_PAGE 4096            /* a pipe slot holds one page */
 #define Q_BAR_MS 200
 #define Q_ROOM_WAIT_MS 1       /* a record waiting for pipe room: POLLOUT says only "one slot" */
+#define Q_ROOM_WAIT_MAX 50     /* ...doubling to this while the reader takes nothing */
 
 enum { Q_OTHER, Q_PIPE, Q_FILE, Q_SOCK };
 
@@ -31,6 +32,7 @@ struct q {
 	int eof, inrec;            /* inrec: part of a record is out, the rest must follow */
 	int inseek;                /* the input is a file: what was read can be given back */
 	int64_t start, bar_next;
+	int used;                  /* bytes in the output pipe when room() last looked */
 };
 
 void
@@ -194,17 +196,16 @@ refill(struct q *q)
 
 /* How much one write may take and not block: on a pipe, the free slots it surely has. */
 static size_t
-room(const struct q *q)
+room(struct q *q)
 {
-	int used;
 	long slots;
 
 	switch (q->outtype) {
 	case Q_PIPE:
-		if (ioctl(q->out, FIONREAD, &used) == -1)
+		if (ioctl(q->out, FIONREAD, &q->used) == -1)
 			return Q_PAGE;
 		/* A partly read first page and a partly filled last one each take a slot. */
-		slots = q->outslots - (used + Q_PAGE - 1) / Q_PAGE - 1;
+		slots = q->outslots - (q->used + Q_PAGE - 1) / Q_PAGE - 1;
 		return slots > 1 ? (size_t)slots * Q_PAGE : Q_PAGE;
 	case Q_FILE:
 	case Q_SOCK:
@@ -330,8 +331,8 @@ static int
 run(struct q *q, const csp_done *done)
 {
 	struct pollfd pfd[2 + CSP_DONE_DEPTH];
-	int wait = 0, want_in;
-	int64_t until;
+	int wait = 0, want_in, used = -1;
+	int64_t until, nap = 0;
 
 	pfd[1].fd = q->out;
 	for (;;) {
@@ -346,8 +347,13 @@ run(struct q *q, const csp_done *done)
 		/* Always watched: a reader gone shows as POLLERR even while nothing is to go. */
 		pfd[1].events = want_out(q) && !wait ? POLLOUT : 0;
 		until = q->o->bar_fd != -1 ? q->bar_next : CSP_FOREVER;
-		if (wait)
-			until = csp__min_deadline(until, csp_after(Q_ROOM_WAIT_MS));
+		if (wait) {
+			/* The reader took some since the last look: 1 ms again; took none: twice as long. */
+			nap = q->used != used ? Q_ROOM_WAIT_MS :
+			      nap * 2 < Q_ROOM_WAIT_MAX ? nap * 2 : Q_ROOM_WAIT_MAX;
+			used = q->used;
+			until = csp__min_deadline(until, csp_after(nap));
+		}
 		if (csp__react(pfd, 2, done, until, 0) == -1)
 			return -1;
 		if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
