@@ -93,6 +93,7 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 	int *owner = NULL;
 	int first = 0, nq = 0, np, k, r, nfailed = 0;
 	int64_t wake;
+	struct csp__orphans o = { NULL, ahead, 0 };
 	size_t len;
 	char *rec;
 
@@ -104,7 +105,8 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 	name = calloc((size_t)ahead, sizeof(*name));
 	pfd = calloc((size_t)ahead + 1 + CSP_DONE_DEPTH, sizeof(*pfd));
 	owner = calloc((size_t)ahead + 1, sizeof(*owner));
-	if (q == NULL || name == NULL || pfd == NULL || owner == NULL) {
+	o.mine = calloc((size_t)ahead, sizeof(*o.mine));
+	if (q == NULL || name == NULL || pfd == NULL || owner == NULL || o.mine == NULL) {
 		r = -1;  /* nothing open yet: nothing to stop */
 		goto out;
 	}
@@ -179,7 +181,9 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 			pfd[np].events = POLLIN;
 			owner[np++] = -1;
 		}
-		if (csp__stream_wait(pfd, np, out, done, wake) == -1)
+		for (k = 0; k < ahead; k++)
+			o.mine[k] = q[k].proc.pid;
+		if (csp__stream_wait(pfd, np, out, done, wake, &o) == -1)
 			goto fail;
 		for (k = 0; k < np; k++) {
 			if (pfd[k].revents == 0)
@@ -203,5 +207,6 @@ out:
 	free(q);
 	free(pfd);
 	free(owner);
+	free(o.mine);
 	return r;
 }

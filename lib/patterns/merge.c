@@ -137,16 +137,19 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 	int *owner = NULL, *ready = NULL;
 	int i, k, np, nready, r, nfailed = 0;
 	int64_t wake;
+	struct csp__orphans o = { NULL, n, 0 };
 
 	in = calloc((size_t)n + 1, sizeof(*in));
 	pfd = calloc((size_t)n + CSP_DONE_DEPTH, sizeof(*pfd));
 	owner = calloc((size_t)n + 1, sizeof(*owner));
 	ready = calloc((size_t)n + 1, sizeof(*ready));
-	if (in == NULL || pfd == NULL || owner == NULL || ready == NULL)
+	o.mine = calloc((size_t)n + 1, sizeof(*o.mine));
+	if (in == NULL || pfd == NULL || owner == NULL || ready == NULL || o.mine == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		in[i].s = &srcs[i];
 		in[i].over = srcs[i].rd.fd == -1;
+		o.mine[i] = srcs[i].proc.pid;
 	}
 	if ((flags & CSP_MERGE_TAG) && make_tags(in, n) == -1)
 		goto fail;
@@ -188,8 +191,7 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 			break;
 
 		/* Whoever has input, without waiting; wait only if nobody has a turn. */
-		r = np == 0 ? 0 : nready > 0 ? csp__react(pfd, np, done, CSP_NOW, 0) :
-		    csp__stream_wait(pfd, np, out, done, wake);
+		r = np == 0 ? 0 : csp__stream_wait(pfd, np, out, done, nready > 0 ? CSP_NOW : wake, &o);
 		if (r == -1)
 			goto fail;
 		/* A source at its end whose command ended is judged, or closed, next round. */
@@ -217,5 +219,6 @@ out:
 	free(pfd);
 	free(owner);
 	free(ready);
+	free(o.mine);
 	return r;
 }

@@ -6,18 +6,28 @@
 
 #include "patterns/stream.h"
 
+#define REAP_EVERY_MS 1000  /* a subreaper's adopted orphans are reaped this often */
+
 /*
- * The reactor on pfd[0..n), as a copying loop needs it: what is ready now,
- * without waiting; if nothing is, what out holds goes out before the wait
- * (until deadline), so nobody downstream waits on our buffer.
+ * The reactor on pfd[0..n), as a copying loop needs it: what is ready now;
+ * if nothing is and deadline is not CSP_NOW, what out holds goes out before
+ * the wait, so nobody downstream waits on our buffer. A subreaper
+ * (csp_subreaper) reaps on the way the orphans it adopted, so none piles up.
  */
 int
 csp__stream_wait(struct pollfd *pfd, int n, csp_wr *out, const csp_done *done,
-                 int64_t deadline)
+                 int64_t deadline, struct csp__orphans *o)
 {
-	int r = out->len > 0 ? csp__react(pfd, n, done, CSP_NOW, 0) : 0;
+	int r;
 
-	if (r == 0 && (r = csp_wr_flush(out, done)) == 0)
+	if (csp__reaper != 0 && csp_now() >= o->at) {
+		csp__reap_orphans(o->mine, o->n);
+		o->at = csp_after(REAP_EVERY_MS);
+	}
+	if (csp__reaper != 0)
+		deadline = csp__min_deadline(deadline, o->at);
+	r = out->len > 0 || deadline == CSP_NOW ? csp__react(pfd, n, done, CSP_NOW, 0) : 0;
+	if (r == 0 && deadline != CSP_NOW && (r = csp_wr_flush(out, done)) == 0)
 		r = csp__react(pfd, n, done, deadline, 0);
 	return r;
 }

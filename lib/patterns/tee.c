@@ -196,6 +196,7 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 	struct pollfd *pfd;
 	int i, r, takers, open, ended = 0, ret = -1, pipesz;
 	size_t len;
+	struct csp__orphans o = { NULL, n, 0 };
 
 	if (n < 1) {
 		errno = EINVAL;
@@ -209,7 +210,8 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 		pipesz = 0;  /* the default: leave it */
 	cs = calloc((size_t)n, sizeof(*cs));
 	pfd = calloc((size_t)(CSP_DONE_DEPTH + 1 + 2 * n), sizeof(*pfd));
-	if (cs == NULL || pfd == NULL)
+	o.mine = calloc((size_t)n, sizeof(*o.mine));
+	if (cs == NULL || pfd == NULL || o.mine == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
 		cs[i].cmd = &cmds[i];
@@ -261,8 +263,9 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 			pfd[1 + 2 * i].events = POLLOUT;
 			pfd[2 + 2 * i].fd = cs[i].from;
 			pfd[2 + 2 * i].events = POLLIN;
+			o.mine[i] = cs[i].proc.pid;
 		}
-		if (csp__stream_wait(pfd, 1 + 2 * n, out, done, CSP_FOREVER) == -1)
+		if (csp__stream_wait(pfd, 1 + 2 * n, out, done, CSP_FOREVER, &o) == -1)
 			goto fail;
 		for (i = 0; i < n; i++) {
 			if (pfd[2 + 2 * i].revents != 0 && drain(&cs[i], out, flags, done) == -1)
@@ -291,6 +294,7 @@ out:
 	}
 	free(cs);
 	free(pfd);
+	free(o.mine);
 	errno = r;
 	return ret;
 }
