@@ -212,14 +212,11 @@ name'
 	# second stream runs on. The orphan comes to csp-bridge, which must not
 	# keep it a zombie.
 	leakfree bash -c '
+		. "$1"
 		printf "%s\n" "(sh -c \"echo \\\$\\\$ > esc; exec sleep 0.2\" &); echo left" \
 			"while [ ! -e stop ]; do sleep 0.05; done; echo late" | csp-bridge -c > out 3>&- &
-		until [ -s esc ]; do sleep 0.05; done
-		e=$(cat esc)
-		for i in $(seq 200); do [ -e "/proc/$e" ] || break; sleep 0.05; done
-		if [ -e "/proc/$e" ]; then echo "escaper: $(cut -d " " -f 3 "/proc/$e/stat")"; else echo "escaper: reaped"; fi
-		touch stop; wait $!; echo "bridge: $?"
-	'
+		reaped esc; touch stop; wait $!; echo "bridge: $?"
+	' sh "$BATS_TEST_DIRNAME/helpers/reaped.bash"
 	assert_success
 	assert_line "escaper: reaped"
 	assert_line "bridge: 0"

@@ -199,14 +199,11 @@ EOF
 	# The first command leaves a child that ends soon after; the second runs
 	# on. The orphan comes to csp-merge, which must not keep it a zombie.
 	leakfree bash -c '
+		. "$1"
 		csp-merge -c "sh -c \"echo \\\$\\\$ > esc; exec sleep 0.2\" & echo left" \
 			-c "while [ ! -e stop ]; do sleep 0.05; done; echo late" > out 3>&- &
-		until [ -s esc ]; do sleep 0.05; done
-		e=$(cat esc)
-		for i in $(seq 200); do [ -e "/proc/$e" ] || break; sleep 0.05; done
-		if [ -e "/proc/$e" ]; then echo "escaper: $(cut -d " " -f 3 "/proc/$e/stat")"; else echo "escaper: reaped"; fi
-		touch stop; wait $!; echo "merge: $?"
-	'
+		reaped esc; touch stop; wait $!; echo "merge: $?"
+	' sh "$BATS_TEST_DIRNAME/helpers/reaped.bash"
 	assert_success
 	assert_line "escaper: reaped"
 	assert_line "merge: 0"

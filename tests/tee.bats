@@ -206,14 +206,11 @@ load common
 	# The orphan comes to csp-tee, which must not keep it a zombie.
 	cd "$BATS_TEST_TMPDIR"
 	leakfree bash -c '
+		. "$1"
 		{ until [ -e stop ]; do sleep 0.05; done; echo x; } |
 			csp-tee -c "(sh -c \"echo \\\$\\\$ > esc; exec sleep 0.2\" &); cat" -c cat > out 3>&- &
-		until [ -s esc ]; do sleep 0.05; done
-		e=$(cat esc)
-		for i in $(seq 200); do [ -e "/proc/$e" ] || break; sleep 0.05; done
-		if [ -e "/proc/$e" ]; then echo "escaper: $(cut -d " " -f 3 "/proc/$e/stat")"; else echo "escaper: reaped"; fi
-		touch stop; wait $!; echo "tee: $?"
-	'
+		reaped esc; touch stop; wait $!; echo "tee: $?"
+	' sh "$BATS_TEST_DIRNAME/helpers/reaped.bash"
 	assert_success
 	assert_line "escaper: reaped"
 	assert_line "tee: 0"
