@@ -63,7 +63,12 @@ settle(int (*f)(csp_src *, const csp_done *, int64_t), csp_src *s, const csp_don
 	return f(s, done, CSP_FOREVER) == -1 ? -1 : 1;
 }
 
-/* One turn of in out: with a tag, record by record; without, in one piece. */
+/*
+ * One turn of in out: with a tag, record by record, tag and record as one
+ * unit in the buffer, so no flush, and no cancel after it, falls between
+ * them (only a record longer than the buffer goes out on its own); without
+ * a tag, in one piece.
+ */
 static int
 emit(struct in *in, csp_wr *out, const csp_done *done)
 {
@@ -84,7 +89,9 @@ emit(struct in *in, csp_wr *out, const csp_done *done)
 			memcpy(out->buf + out->len, in->tag, in->taglen);
 			memcpy(out->buf + out->len + in->taglen, p, len);
 			out->len += in->taglen + len;
-		} else if (csp_wr_put(out, in->tag, in->taglen, done) == -1 ||
+		} else if ((out->cap - out->len < in->taglen + len + 1 &&
+		    csp_wr_flush(out, done) == -1) ||
+		    csp_wr_put(out, in->tag, in->taglen, done) == -1 ||
 		    csp_wr_rec(out, p, len, r->delim, done) == -1) {
 			return -1;
 		}
