@@ -206,3 +206,20 @@ name'
 	assert_success
 	assert_output --regexp "^csp-bridge [0-9]+\.[0-9]+\.[0-9]+$"
 }
+
+@test "csp-bridge -c reaps what its commands left behind as it goes, not only at its end" {
+	# The first stream's command leaves a child that ends soon after; the
+	# second stream runs on. The orphan comes to csp-bridge, which must not
+	# keep it a zombie.
+	leakfree bash -c '
+		. "$1"
+		printf "%s\n" "(sh -c \"echo \\\$\\\$ > esc; exec sleep 0.2\" &); echo left" \
+			"while [ ! -e stop ]; do sleep 0.05; done; echo late" | csp-bridge -c > out 3>&- &
+		reaped esc; touch stop; wait $!; echo "bridge: $?"
+	' sh "$BATS_TEST_DIRNAME/helpers/reaped.bash"
+	assert_success
+	assert_line "escaper: reaped"
+	assert_line "bridge: 0"
+	run cat out
+	assert_output "$(printf 'left\nlate')"
+}

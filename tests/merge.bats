@@ -194,3 +194,37 @@ EOF
 	assert_success
 	assert_output --regexp "^csp-merge [0-9]+\.[0-9]+\.[0-9]+$"
 }
+
+@test "csp-merge -c reaps what its commands left behind as it goes, not only at its end" {
+	# The first command leaves a child that ends soon after; the second runs
+	# on. The orphan comes to csp-merge, which must not keep it a zombie.
+	leakfree bash -c '
+		. "$1"
+		csp-merge -c "sh -c \"echo \\\$\\\$ > esc; exec sleep 0.2\" & echo left" \
+			-c "while [ ! -e stop ]; do sleep 0.05; done; echo late" > out 3>&- &
+		reaped esc; touch stop; wait $!; echo "merge: $?"
+	' sh "$BATS_TEST_DIRNAME/helpers/reaped.bash"
+	assert_success
+	assert_line "escaper: reaped"
+	assert_line "merge: 0"
+	run sort out
+	assert_output "$(printf 'late\nleft')"
+}
+
+@test "csp-merge --tag cancelled mid-output: no tag is left without its record" {
+	# Sized so that the output buffer (128 KiB) is full just after the second tag: the
+	# flush the second record forces must not fall between tag and record. The reader
+	# takes 64 KiB and stops, so the next flush waits on a full pipe when SIGTERM comes.
+	printf '%s\n' 'head -c 131057 /dev/zero | tr "\0" a; printf "\nB\n"; exec sleep 7321' > gen
+	mkfifo o
+	leakfree bash -c '
+		{ dd bs=65536 count=1 iflag=fullblock of=got 2> /dev/null
+		  until [ -e go ]; do sleep 0.05; done; cat >> got; } < o 3>&- & r=$!
+		csp-merge --tag -c "sh gen" > o 3>&- & m=$!
+		until [ -e got ] && [ "$(wc -c < got)" -ge 65536 ]; do sleep 0.05; done
+		sleep 0.3; kill -TERM $m; wait $m; echo "merge: $?"; touch go; wait $r
+		tail -c 1 got | od -An -c; grep -vc "^sh gen	\(a\+\|B\)$" got
+	'
+	assert_failure 1  # grep -c found no line that is not a whole tagged record
+	assert_output "$(printf 'merge: 143\n  \\n\n0')"
+}

@@ -259,3 +259,29 @@ setup() {
 	run awk 'length($0) != 39999 || /[^0-9]/ { n++ } END { print n + 0 }' "$f/out"
 	assert_output 0
 }
+
+@test "csp-queue: a record waiting for room its stalled reader never makes looks less and less often" {
+	# 40000-byte records into a 64 KiB pipe whose reader took 30000 bytes
+	# and stopped: the third record waits for room that does not come.
+	leakfree bash -c '
+		cd "$1"
+		switches() { awk "/ctxt_switches/ { n += \$2 } END { print n }" "/proc/$1/status"; }
+		awk "BEGIN { for (i = 0; i < 20; i++) printf \"%039999d\n\", i }" |
+			sh -c "echo \$\$ > qpid; exec csp-queue" |
+			{ head -c 30000 > /dev/null; touch stalled
+			  while [ ! -e go ]; do sleep 0.05; done; wc -c > got; } &
+		until [ -e stalled ] && [ -s qpid ]; do sleep 0.05; done
+		sleep 0.5
+		w=$(cat qpid)
+		for p in /proc/[0-9]*; do  # a guardian'"'"'s worker, if it has one, runs the loop
+			[ "$(cut -d " " -f 4 "$p/stat" 2>/dev/null)" = "$(cat qpid)" ] && w=${p#/proc/}
+		done
+		a=$(switches "$w") && sleep 2 && b=$(switches "$w") || exit 1
+		touch go; wait
+		echo "wakeups $((b - a)) got $(cat got)"
+	' sh "$f"
+	assert_success
+	# 1 ms, doubling to 50 ms: some 45 in 2 s, where a look every 1 ms made up to 2000.
+	[[ $output =~ wakeups\ ([0-9]+)\ got\ 770000 ]]
+	(( BASH_REMATCH[1] < 150 ))
+}

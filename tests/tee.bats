@@ -200,3 +200,20 @@ load common
 	assert_success
 	assert_output --regexp "^csp-tee [0-9]+\.[0-9]+\.[0-9]+$"
 }
+
+@test "csp-tee reaps what its commands left behind as it goes, not only at its end" {
+	# The first command leaves a child that ends soon after, and reads on.
+	# The orphan comes to csp-tee, which must not keep it a zombie.
+	cd "$BATS_TEST_TMPDIR"
+	leakfree bash -c '
+		. "$1"
+		{ until [ -e stop ]; do sleep 0.05; done; echo x; } |
+			csp-tee -c "(sh -c \"echo \\\$\\\$ > esc; exec sleep 0.2\" &); cat" -c cat > out 3>&- &
+		reaped esc; touch stop; wait $!; echo "tee: $?"
+	' sh "$BATS_TEST_DIRNAME/helpers/reaped.bash"
+	assert_success
+	assert_line "escaper: reaped"
+	assert_line "tee: 0"
+	run cat out
+	assert_output "$(printf 'x\nx')"
+}

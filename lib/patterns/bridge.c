@@ -7,11 +7,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/impl.h"
+#include "patterns/stream.h"
 
 /*
  * What a stream read ahead may hold before it waits its turn (its command
@@ -92,8 +91,9 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 	char **name = NULL;
 	struct pollfd *pfd = NULL;
 	int *owner = NULL;
-	int first = 0, nq = 0, nd, np, k, r, nfailed = 0, e;
-	int64_t until = csp_done_when(done), wake;
+	int first = 0, nq = 0, np, k, r, nfailed = 0;
+	int64_t wake;
+	struct csp__orphans o = { NULL, ahead, 0 };
 	size_t len;
 	char *rec;
 
@@ -105,14 +105,14 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 	name = calloc((size_t)ahead, sizeof(*name));
 	pfd = calloc((size_t)ahead + 1 + CSP_DONE_DEPTH, sizeof(*pfd));
 	owner = calloc((size_t)ahead + 1, sizeof(*owner));
-	if (q == NULL || name == NULL || pfd == NULL || owner == NULL) {
+	o.mine = calloc((size_t)ahead, sizeof(*o.mine));
+	if (q == NULL || name == NULL || pfd == NULL || owner == NULL || o.mine == NULL) {
 		r = -1;  /* nothing open yet: nothing to stop */
 		goto out;
 	}
 	for (k = 0; k < ahead; k++)
 		empty(&q[k], &name[k]);
 	names->flush = NULL;  /* flushed here, only before a wait */
-	nd = csp__done_poll(done, pfd, CSP_DONE_DEPTH);
 
 	for (;;) {
 		csp_src *cur = &q[first];
@@ -140,14 +140,10 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 				goto fail;
 		}
 		if (nq > 0 && cur->rd.fd == -1) {
-			if (csp_src_failed(cur)) {
-				nfailed++;
-				/* What came before goes out first: the report comes in its turn. */
-				if (failed != NULL && csp_wr_flush(out, done) == -1)
-					goto fail;
-				if (failed != NULL)
-					failed(cur, arg);
-			}
+			/* The report comes in its turn, after what came before. */
+			if ((r = csp__stream_report(cur, out, failed, arg, done)) == -1)
+				goto fail;
+			nfailed += r;
 			empty(cur, &name[first]);
 			first = (first + 1) % ahead;
 			nq--;
@@ -162,60 +158,39 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 		 * tail (less the up to 63 bytes of alignment at its head) is what it holds.
 		 */
 		np = 0;
-		wake = until;
+		wake = CSP_FOREVER;
 		for (k = 0; k < nq; k++) {
 			csp_rd *rd = &q[(first + k) % ahead].rd;
 			int was = rd->eof;
 
 			/* A FIFO nobody writes to: waited for so long from its turn on (src.c). */
 			if (k == 0)
-				wake = csp__min_deadline(wake, csp__src_due(&q[first]));
+				wake = csp__src_due(&q[first]);
 			if (k == 0 && rd->eof && !was)
 				break;  /* the current stream just ended: its turn is over */
 			if (rd->fd == -1 || rd->eof || (k > 0 && rd->tail + 64 > AHEAD_MAX))
 				continue;
-			pfd[nd + np].fd = rd->fd;
-			pfd[nd + np].events = POLLIN;
+			pfd[np].fd = rd->fd;
+			pfd[np].events = POLLIN;
 			owner[np++] = k;
 		}
 		if (k < nq)
 			continue;
 		if (nq < ahead && !names->eof) {
-			pfd[nd + np].fd = names->fd;
-			pfd[nd + np].events = POLLIN;
+			pfd[np].fd = names->fd;
+			pfd[np].events = POLLIN;
 			owner[np++] = -1;
 		}
-		for (k = 0; k < nd + np; k++)
-			pfd[k].revents = 0;
-		r = csp__poll(pfd, nd + np, 0);
-		if (r == 0) {
-			if (csp_wr_flush(out, done) == -1)
-				goto fail;
-			r = csp__poll(pfd, nd + np, csp__timeout(wake));
-		}
-		if (r == -1)
+		for (k = 0; k < ahead; k++)
+			o.mine[k] = q[k].proc.pid;
+		if (csp__stream_wait(pfd, np, out, done, wake, &o) == -1)
 			goto fail;
-		if (csp__done_fired(done, pfd, nd)) {
-			errno = ECANCELED;
-			goto fail;
-		}
 		for (k = 0; k < np; k++) {
-			csp_src *s;
-
-			if (pfd[nd + k].revents == 0)
+			if (pfd[k].revents == 0)
 				continue;
-			if (owner[k] == -1) {
-				if (csp_rd_fill(names, done) == -1)
-					goto fail;
-				continue;
-			}
-			s = &q[(first + owner[k]) % ahead];
-			if (csp_rd_fill(&s->rd, done) == -1) {
-				if (errno == ECANCELED)
-					goto fail;
-				s->err = errno;  /* this stream ends here; the next go on */
-				s->rd.eof = 1;
-			}
+			if (owner[k] == -1 ? csp_rd_fill(names, done) == -1 :
+			    csp__stream_read(&q[(first + owner[k]) % ahead], done) == -1)
+				goto fail;
 		}
 	}
 	if (csp_wr_flush(out, done) == -1)
@@ -223,9 +198,7 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 	r = nfailed;
 	goto out;
 fail:
-	e = errno;
-	csp_src_stop(q, ahead);  /* all at once: one grace period for them all */
-	errno = e;
+	csp_src_stop(q, ahead);  /* all at once: one grace period for them all; keeps errno */
 	r = -1;
 out:
 	for (k = 0; name != NULL && k < ahead; k++)
@@ -234,5 +207,6 @@ out:
 	free(q);
 	free(pfd);
 	free(owner);
+	free(o.mine);
 	return r;
 }

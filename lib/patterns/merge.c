@@ -5,20 +5,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bsd/stdlib.h>
 
-#include "core/impl.h"
+#include "patterns/stream.h"
 
 #define TURN 4096  /* a turn: whole records up to PIPE_BUF bytes, or one longer record */
 
-enum { READING, REAPING, OVER };
-
 struct in {
 	csp_src *s;
-	int state;
+	int over;          /* closed, its command reaped */
 	size_t turn;       /* bytes of the next turn from rd.head; 0 if none known */
 	int judged;        /* at its end, its last bytes judged (src.c): they may go out */
 	char *tag;         /* "name\t" under CSP_MERGE_TAG */
@@ -51,30 +47,28 @@ next_turn(csp_rd *r, int judged)
 }
 
 /*
- * in is at its end: judge its last bytes (src.c), a command waited for
- * first; 0 when judged, or still running with a pidfd to poll; -1 error.
+ * f (csp__src_end or csp_src_close) on s without waiting: 1 once done, 0
+ * while its command runs (its pidfd to wait on with the rest), -1 error.
+ * With no pidfd to wait on, it waits here.
  */
 static int
-judge(struct in *in, const csp_done *done)
+settle(int (*f)(csp_src *, const csp_done *, int64_t), csp_src *s, const csp_done *done)
 {
-	csp_src *s = in->s;
-
-	if (csp__src_end(s, NULL, CSP_NOW) == 0) {
-		in->judged = 1;
-		return 0;
-	}
+	if (f(s, NULL, CSP_NOW) == 0)
+		return 1;
 	if (errno != ETIMEDOUT)
 		return -1;
 	if (s->proc.pidfd != -1)
 		return 0;
-	/* No pidfd to poll: wait for it here. */
-	if (csp__src_end(s, done, CSP_FOREVER) == -1)
-		return -1;
-	in->judged = 1;
-	return 0;
+	return f(s, done, CSP_FOREVER) == -1 ? -1 : 1;
 }
 
-/* One turn of in out: with a tag, record by record; without, in one piece. */
+/*
+ * One turn of in out: with a tag, record by record, tag and record as one
+ * unit in the buffer, so no flush, and no cancel after it, falls between
+ * them (only a record longer than the buffer goes out on its own); without
+ * a tag, in one piece.
+ */
 static int
 emit(struct in *in, csp_wr *out, const csp_done *done)
 {
@@ -95,7 +89,9 @@ emit(struct in *in, csp_wr *out, const csp_done *done)
 			memcpy(out->buf + out->len, in->tag, in->taglen);
 			memcpy(out->buf + out->len + in->taglen, p, len);
 			out->len += in->taglen + len;
-		} else if (csp_wr_put(out, in->tag, in->taglen, done) == -1 ||
+		} else if ((out->cap - out->len < in->taglen + len + 1 &&
+		    csp_wr_flush(out, done) == -1) ||
+		    csp_wr_put(out, in->tag, in->taglen, done) == -1 ||
 		    csp_wr_rec(out, p, len, r->delim, done) == -1) {
 			return -1;
 		}
@@ -108,28 +104,14 @@ static int
 finish(struct in *in, csp_wr *out, csp_src_fn *failed, void *arg, int *nfailed,
        const csp_done *done)
 {
-	csp_src *s = in->s;
+	int r = settle(csp_src_close, in->s, done);
 
-	if (csp_src_close(s, NULL, CSP_NOW) == -1) {
-		if (errno != ETIMEDOUT)
-			return -1;
-		if (s->proc.pidfd != -1) {
-			in->state = REAPING;  /* still running: wait for it with the rest */
-			return 0;
-		}
-		/* No pidfd to poll: wait for it here. */
-		if (csp_src_close(s, done, CSP_FOREVER) == -1)
-			return -1;
-	}
-	in->state = OVER;
-	if (csp_src_failed(s)) {
-		(*nfailed)++;
-		/* What came before goes out first, so the report follows it. */
-		if (failed != NULL && csp_wr_flush(out, done) == -1)
-			return -1;
-		if (failed != NULL)
-			failed(s, arg);
-	}
+	if (r <= 0)
+		return r;  /* 0: still running, its pidfd waited on with the rest */
+	in->over = 1;
+	if ((r = csp__stream_report(in->s, out, failed, arg, done)) == -1)
+		return -1;
+	*nfailed += r;
 	return 0;
 }
 
@@ -160,93 +142,70 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 	struct in *in = NULL;
 	struct pollfd *pfd = NULL;
 	int *owner = NULL, *ready = NULL;
-	int i, k, nd, np, nready, r, nfailed = 0, e;
-	int64_t until = csp_done_when(done), wake;
+	int i, k, np, nready, r, nfailed = 0;
+	int64_t wake;
+	struct csp__orphans o = { NULL, n, 0 };
 
 	in = calloc((size_t)n + 1, sizeof(*in));
 	pfd = calloc((size_t)n + CSP_DONE_DEPTH, sizeof(*pfd));
 	owner = calloc((size_t)n + 1, sizeof(*owner));
 	ready = calloc((size_t)n + 1, sizeof(*ready));
-	if (in == NULL || pfd == NULL || owner == NULL || ready == NULL)
+	o.mine = calloc((size_t)n + 1, sizeof(*o.mine));
+	if (in == NULL || pfd == NULL || owner == NULL || ready == NULL || o.mine == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		in[i].s = &srcs[i];
-		in[i].state = srcs[i].rd.fd == -1 ? OVER : READING;
+		in[i].over = srcs[i].rd.fd == -1;
+		o.mine[i] = srcs[i].proc.pid;
 	}
 	if ((flags & CSP_MERGE_TAG) && make_tags(in, n) == -1)
 		goto fail;
-	nd = csp__done_poll(done, pfd, CSP_DONE_DEPTH);
 
 	for (;;) {
 		nready = np = 0;
-		wake = until;
+		wake = CSP_FOREVER;
 		for (i = 0; i < n; i++) {
-			csp_src *s = in[i].s;
+			struct in *p = &in[i];
+			csp_src *s = p->s;
 
-			if (in[i].state == READING) {
+			if (p->over)
+				continue;
+			if (s->rd.fd != -1) {
 				/* A FIFO nobody writes to: waited for only so long (src.c). */
 				wake = csp__min_deadline(wake, csp__src_due(s));
-				if (s->rd.eof && !in[i].judged && judge(&in[i], done) == -1)
+				if (s->rd.eof && !p->judged &&
+				    (p->judged = settle(csp__src_end, s, done)) == -1)
 					goto fail;
-				if (in[i].turn == 0)
-					in[i].turn = next_turn(&s->rd, in[i].judged);
-				if (in[i].turn > 0) {
+				if (p->turn == 0)
+					p->turn = next_turn(&s->rd, p->judged);
+				if (p->turn > 0) {
 					ready[nready++] = i;
 					continue;
 				}
-				if (!s->rd.eof || !in[i].judged) {
-					/* Its input, or at its end its command's pidfd. */
-					pfd[nd + np].fd = s->rd.eof ? s->proc.pidfd : s->rd.fd;
-					pfd[nd + np].events = POLLIN;
-					owner[np++] = i;
-					continue;
-				}
-				if (finish(&in[i], out, failed, arg, &nfailed, done) == -1)
+			}
+			if (s->rd.fd == -1 || (s->rd.eof && p->judged)) {
+				if (finish(p, out, failed, arg, &nfailed, done) == -1)
 					goto fail;
+				if (p->over)
+					continue;
 			}
-			if (in[i].state == REAPING) {
-				pfd[nd + np].fd = s->proc.pidfd;
-				pfd[nd + np].events = POLLIN;
-				owner[np++] = i;
-			}
+			/* Its input, or at its end its command's pidfd. */
+			pfd[np].fd = s->rd.eof || s->rd.fd == -1 ? s->proc.pidfd : s->rd.fd;
+			pfd[np].events = POLLIN;
+			owner[np++] = i;
 		}
 		if (nready == 0 && np == 0)
 			break;
 
-		if (np > 0) {
-			/* Whoever has input, without waiting; wait only if nobody has a turn. */
-			for (k = 0; k < nd + np; k++)
-				pfd[k].revents = 0;
-			r = csp__poll(pfd, nd + np, 0);
-			if (r == 0 && nready == 0) {
-				if (csp_wr_flush(out, done) == -1)
-					goto fail;
-				r = csp__poll(pfd, nd + np, csp__timeout(wake));
-			}
-			if (r == -1)
+		/* Whoever has input, without waiting; wait only if nobody has a turn. */
+		r = np == 0 ? 0 : csp__stream_wait(pfd, np, out, done, nready > 0 ? CSP_NOW : wake, &o);
+		if (r == -1)
+			goto fail;
+		/* A source at its end whose command ended is judged, or closed, next round. */
+		for (k = 0; k < np; k++)
+			if (pfd[k].revents != 0 && !in[owner[k]].s->rd.eof &&
+			    csp__stream_read(in[owner[k]].s, done) == -1)
 				goto fail;
-			if (csp__done_fired(done, pfd, nd)) {
-				errno = ECANCELED;
-				goto fail;
-			}
-			for (k = 0; k < np; k++) {
-				struct in *p = &in[owner[k]];
-
-				if (pfd[nd + k].revents == 0)
-					continue;
-				if (p->state == REAPING) {
-					if (finish(p, out, failed, arg, &nfailed, done) == -1)
-						goto fail;
-				} else if (p->s->rd.eof) {
-					continue;  /* its command ended: judged in the next round */
-				} else if (csp_rd_fill(&p->s->rd, done) == -1) {
-					if (errno == ECANCELED)
-						goto fail;
-					p->s->err = errno;  /* this source is over; the rest go on */
-					p->s->rd.eof = 1;
-				}
-			}
-		}
 		if (nready == 0)
 			continue;
 		i = ready[nready == 1 ? 0 : csp__pick(nready)];
@@ -258,9 +217,7 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 	r = nfailed;
 	goto out;
 fail:
-	e = errno;
-	csp_src_stop(srcs, n);  /* all at once: one grace period for them all */
-	errno = e;
+	csp_src_stop(srcs, n);  /* all at once: one grace period for them all; keeps errno */
 	r = -1;
 out:
 	for (i = 0; in != NULL && i < n; i++)
@@ -269,5 +226,6 @@ out:
 	free(pfd);
 	free(owner);
 	free(ready);
+	free(o.mine);
 	return r;
 }

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -16,7 +15,8 @@
 #define Q_CHUNK (1024 * 1024)  /* at most this much per call on files: the loop stays lively */
 #define Q_PAGE 4096            /* a pipe slot holds one page */
 #define Q_BAR_MS 200
-#define Q_ROOM_WAIT_MS 1       /* a record waiting for pipe room: poll says only "one slot" */
+#define Q_ROOM_WAIT_MS 1       /* a record waiting for pipe room: POLLOUT says only "one slot" */
+#define Q_ROOM_WAIT_MAX 50     /* ...doubling to this while the reader takes nothing */
 
 enum { Q_OTHER, Q_PIPE, Q_FILE, Q_SOCK };
 
@@ -32,6 +32,7 @@ struct q {
 	int eof, inrec;            /* inrec: part of a record is out, the rest must follow */
 	int inseek;                /* the input is a file: what was read can be given back */
 	int64_t start, bar_next;
+	int used;                  /* bytes in the output pipe when room() last looked */
 };
 
 void
@@ -195,17 +196,16 @@ refill(struct q *q)
 
 /* How much one write may take and not block: on a pipe, the free slots it surely has. */
 static size_t
-room(const struct q *q)
+room(struct q *q)
 {
-	int used;
 	long slots;
 
 	switch (q->outtype) {
 	case Q_PIPE:
-		if (ioctl(q->out, FIONREAD, &used) == -1)
+		if (ioctl(q->out, FIONREAD, &q->used) == -1)
 			return Q_PAGE;
 		/* A partly read first page and a partly filled last one each take a slot. */
-		slots = q->outslots - (used + Q_PAGE - 1) / Q_PAGE - 1;
+		slots = q->outslots - (q->used + Q_PAGE - 1) / Q_PAGE - 1;
 		return slots > 1 ? (size_t)slots * Q_PAGE : Q_PAGE;
 	case Q_FILE:
 	case Q_SOCK:
@@ -331,9 +331,9 @@ static int
 run(struct q *q, const csp_done *done)
 {
 	struct pollfd pfd[2 + CSP_DONE_DEPTH];
-	int nd, wait = 0, timeout, want_in;
+	int wait = 0, want_in, used = -1;
+	int64_t until, nap = 0;
 
-	nd = csp__done_poll(done, pfd + 2, CSP_DONE_DEPTH);
 	pfd[1].fd = q->out;
 	for (;;) {
 		bar(q, 0);
@@ -344,19 +344,18 @@ run(struct q *q, const csp_done *done)
 		/* Off, or an input at its end would report POLLHUP again and again. */
 		pfd[0].fd = want_in ? q->in : -1;
 		pfd[0].events = POLLIN;
-		/* Always polled: a reader gone shows as POLLERR even while nothing is to go. */
+		/* Always watched: a reader gone shows as POLLERR even while nothing is to go. */
 		pfd[1].events = want_out(q) && !wait ? POLLOUT : 0;
-		timeout = csp__timeout(csp__min_deadline(csp_done_when(done),
-		                                         q->o->bar_fd != -1 ? q->bar_next : CSP_FOREVER));
-		if (wait && (timeout == -1 || timeout > Q_ROOM_WAIT_MS))
-			timeout = Q_ROOM_WAIT_MS;
-		pfd[0].revents = pfd[1].revents = 0;
-		if (poll(pfd, (nfds_t)(2 + nd), timeout) == -1 && errno != EINTR)
-			return -1;
-		if (csp__done_fired(done, pfd + 2, nd)) {
-			errno = ECANCELED;
-			return -1;
+		until = q->o->bar_fd != -1 ? q->bar_next : CSP_FOREVER;
+		if (wait) {
+			/* The reader took some since the last look: 1 ms again; took none: twice as long. */
+			nap = q->used != used ? Q_ROOM_WAIT_MS :
+			      nap * 2 < Q_ROOM_WAIT_MAX ? nap * 2 : Q_ROOM_WAIT_MAX;
+			used = q->used;
+			until = csp__min_deadline(until, csp_after(nap));
 		}
+		if (csp__react(pfd, 2, done, until, 0) == -1)
+			return -1;
 		if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
 			errno = pfd[1].revents & POLLNVAL ? EBADF : EPIPE;  /* EPIPE: the reader went away */
 			return -1;

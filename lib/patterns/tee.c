@@ -1,18 +1,17 @@
 /*
  * tee.c: every input record to every command, in lockstep; their outputs
- * merged as whole records. One poll loop feeds the commands and drains them
+ * merged as whole records. One reactor loop feeds the commands and drains them
  * at once, so a command that writes a lot never deadlocks against us.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/impl.h"
+#include "patterns/stream.h"
 
 #define TEE_GRACE_MS 500          /* between SIGTERM and SIGKILL when cancelling */
 #define TEE_PIPE (1024 * 1024)    /* larger pipes to and from each command: fewer wakeups */
@@ -185,10 +184,9 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 {
 	struct consumer *cs;
 	struct pollfd *pfd;
-	int i, nd, r, takers, open, ended = 0, ret = -1, pipesz;
+	int i, r, takers, open, ended = 0, ret = -1, pipesz;
 	size_t len;
-	int64_t until = csp_done_when(done);
-	ssize_t got;
+	struct csp__orphans o = { NULL, n, 0 };
 
 	if (n < 1) {
 		errno = EINVAL;
@@ -202,7 +200,8 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 		pipesz = 0;  /* the default: leave it */
 	cs = calloc((size_t)n, sizeof(*cs));
 	pfd = calloc((size_t)(CSP_DONE_DEPTH + 1 + 2 * n), sizeof(*pfd));
-	if (cs == NULL || pfd == NULL)
+	o.mine = calloc((size_t)n, sizeof(*o.mine));
+	if (cs == NULL || pfd == NULL || o.mine == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
 		cs[i].cmd = &cmds[i];
@@ -247,47 +246,26 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 		if (ended && open == 0)
 			break;
 
-		nd = csp__done_poll(done, pfd, CSP_DONE_DEPTH);
-		pfd[nd].fd = !ended && len == 0 ? in->fd : -1;
-		pfd[nd].events = POLLIN;
+		pfd[0].fd = !ended && len == 0 ? in->fd : -1;
+		pfd[0].events = POLLIN;
 		for (i = 0; i < n; i++) {
-			pfd[nd + 1 + 2 * i].fd = cs[i].to != -1 && cs[i].off < len ? cs[i].to : -1;
-			pfd[nd + 1 + 2 * i].events = POLLOUT;
-			pfd[nd + 2 + 2 * i].fd = cs[i].from;
-			pfd[nd + 2 + 2 * i].events = POLLIN;
+			pfd[1 + 2 * i].fd = cs[i].to != -1 && cs[i].off < len ? cs[i].to : -1;
+			pfd[1 + 2 * i].events = POLLOUT;
+			pfd[2 + 2 * i].fd = cs[i].from;
+			pfd[2 + 2 * i].events = POLLIN;
+			o.mine[i] = cs[i].proc.pid;
 		}
-		for (i = 0; i < nd + 1 + 2 * n; i++)
-			pfd[i].revents = 0;
-		/* Before waiting, what is ready to go out goes out. */
-		r = out->len > 0 ? poll(pfd, (nfds_t)(nd + 1 + 2 * n), 0) : -2;
-		if (r == 0) {
-			if (csp_wr_flush(out, done) == -1)
-				goto fail;
-			continue;
-		}
-		if (r == -2)
-			r = poll(pfd, (nfds_t)(nd + 1 + 2 * n), csp__timeout(until));
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
+		if (csp__stream_wait(pfd, 1 + 2 * n, out, done, CSP_FOREVER, &o) == -1)
 			goto fail;
-		}
-		if (csp__done_fired(done, pfd, nd)) {
-			errno = ECANCELED;
-			goto fail;
-		}
 		for (i = 0; i < n; i++) {
-			if (pfd[nd + 2 + 2 * i].revents != 0 &&
-			    drain(&cs[i], out, flags, done) == -1)
+			if (pfd[2 + 2 * i].revents != 0 && drain(&cs[i], out, flags, done) == -1)
 				goto fail;
-			if (pfd[nd + 1 + 2 * i].revents != 0)
+			if (pfd[1 + 2 * i].revents != 0)
 				cs[i].writable = 1;
 		}
-		if (pfd[nd].revents != 0) {
-			got = csp_rd_fill(in, NULL);
-			if (got == -1 && errno != EAGAIN && errno != EINTR)
-				goto fail;
-		}
+		if (pfd[0].revents != 0 && csp_rd_fill(in, NULL) == -1 &&
+		    errno != EAGAIN && errno != EINTR)
+			goto fail;
 	}
 
 	for (i = 0; i < n; i++)
@@ -306,6 +284,7 @@ out:
 	}
 	free(cs);
 	free(pfd);
+	free(o.mine);
 	errno = r;
 	return ret;
 }
