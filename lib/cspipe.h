@@ -312,7 +312,7 @@ int csp_bar(int fd, long long done, long long total, int64_t elapsed_ms, int las
 /* size.c: "1M" (1048576), "10k" (10000): GNU parallel's unit suffixes */
 int csp_parse_size(const char *s, unsigned long long min, unsigned long long max,
                    unsigned long long *v);
-/* vspawn.c: csp_spawn by vfork, and execvp's search of PATH */
+/* spawn.c: the one start of an exec'd program (csp_spawn's too), and execvp's PATH search */
 int csp_vspawn(csp_proc *p, const char *path, char *const argv[], const int fds[3],
                int flags);
 int csp_lookpath(const char *name, char *buf, size_t size);

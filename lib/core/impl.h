@@ -49,7 +49,6 @@ void csp__reap_orphans(const pid_t *mine, int n);
 extern pid_t csp__reaper;      /* the process that called csp_subreaper, or 0 */
 extern sigset_t csp__sig_ours; /* signals the library itself set to SIG_IGN */
 int csp__children_lost(void);
-void csp__child_signals(const sigset_t *only, int exec);
 
 /* A descendant as found in /proc: pid and start time name one process, pid alone does not. */
 struct csp__pid {

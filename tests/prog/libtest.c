@@ -562,6 +562,59 @@ t_spawn_errors(void)
 	return 0;
 }
 
+/* The child's place: a session or a group of its own, by the time csp_spawn returns. */
+static int
+t_spawn_alone(void)
+{
+	char *argv[] = { "cat", NULL };
+	int in[2], fds[3] = { -1, -1, -1 };
+	csp_proc p;
+
+	CHECK(pipe2(in, O_CLOEXEC) == 0, "pipe");
+	fds[0] = in[0];
+	CHECK(csp_spawn(&p, argv, fds, CSP_SPAWN_SETSID) == 0, "spawn");
+	CHECK(getsid(p.pid) == p.pid, "session %d, want its own %d", (int)getsid(p.pid), (int)p.pid);
+	close(in[1]);
+	CHECK(csp_proc_wait(&p, NULL, CSP_FOREVER) == 0, "setsid cat: status %d", p.status);
+	CHECK(pipe2(in, O_CLOEXEC) == 0, "pipe");
+	fds[0] = in[0];
+	CHECK(csp_spawn(&p, argv, fds, CSP_SPAWN_PGROUP) == 0, "spawn");
+	CHECK(getpgid(p.pid) == p.pid, "group %d, want its own", (int)getpgid(p.pid));
+	CHECK(getsid(p.pid) == getsid(0), "a group of its own left our session");
+	close(in[0]);
+	close(in[1]);
+	CHECK(csp_proc_wait(&p, NULL, CSP_FOREVER) == 0, "pgroup cat: status %d", p.status);
+	printf("own session, own group\n");
+	return 0;
+}
+
+/* fds may swap standard input and output: each entry lands where it was meant to. */
+static int
+t_spawn_swap(void)
+{
+	char *argv[] = { "cat", NULL };
+	int in[2], out[2], fds[3] = { 1, 0, -1 };
+	char buf[16] = "";
+	csp_proc p;
+	ssize_t n;
+
+	CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0, "pipe");
+	/* Our 0 is where cat writes, our 1 where it reads: the swap puts them right. */
+	CHECK(dup2(out[1], 0) == 0 && dup2(in[0], 1) == 1, "dup2");
+	CHECK(csp_spawn(&p, argv, fds, 0) == 0, "spawn");
+	close(0);
+	close(1);
+	close(in[0]);
+	close(out[1]);
+	CHECK(write(in[1], "swapped\n", 8) == 8, "write");
+	close(in[1]);
+	n = read(out[0], buf, sizeof(buf) - 1);
+	CHECK(n == 8 && strcmp(buf, "swapped\n") == 0, "cat said %zd bytes: %s", n, buf);
+	CHECK(csp_proc_wait(&p, NULL, CSP_FOREVER) == 0, "cat: status %d", p.status);
+	fprintf(stderr, "swapped\n");
+	return 0;
+}
+
 /* Stopping a group that ignores TERM: the grace passes, KILL takes it all. */
 static int
 t_stop_group(void)
@@ -660,6 +713,10 @@ main(int argc, char *argv[])
 		return t_status();
 	if (strcmp(t, "spawn-errors") == 0)
 		return t_spawn_errors();
+	if (strcmp(t, "spawn-alone") == 0)
+		return t_spawn_alone();
+	if (strcmp(t, "spawn-swap") == 0)
+		return t_spawn_swap();
 	if (strcmp(t, "stop-group") == 0)
 		return t_stop_group();
 	if (strcmp(t, "stop-tree") == 0)
