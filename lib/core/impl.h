@@ -13,9 +13,11 @@ extern unsigned long csp__gen;
 int csp__pipe(int fds[2], int flags);
 int csp__close_except(int lowfd, const int *keep, int n);
 void csp__nosigpipe(void);
+int64_t csp__min_deadline(int64_t a, int64_t b);
+
+/* oldwait.c: TRANSITIONAL, the waits before the reactor; use csp__react. */
 int csp__timeout(int64_t deadline);
 int csp__poll(struct pollfd *pfd, int n, int timeout);
-int64_t csp__min_deadline(int64_t a, int64_t b);
 int csp__done_poll(const csp_done *d, struct pollfd *pfd, int max);
 int csp__done_fired(const csp_done *d, const struct pollfd *pfd, int n);
 
