@@ -137,7 +137,7 @@ int csp_keep_cancel(csp_keep *k, csp_done *d);  /* ...may fire d */
 int csp_go(csp_proc *p, const char *name, const csp_keep *keep,
            void (*fn)(void *), void *arg);  /* fn(arg) in a forked process named name */
 
-/* spawn.c, vspawn.c: exec'd children */
+/* spawn.c: exec'd children, all through the one vfork start (csp_vspawn) */
 #define CSP_SPAWN_PGROUP 1    /* the child leads a process group of its own */
 #define CSP_SPAWN_SETSID 2    /* the child leads a session of its own */
 #define CSP_SPAWN_INHERIT 4   /* the child keeps every fd, not just 0, 1, 2 */

@@ -122,6 +122,16 @@ chantest() {
 	libtest spawn-errors
 }
 
+@test "csp_spawn: a session or a group of its own exists by the time it returns" {
+	libtest spawn-alone
+	assert_output "own session, own group"
+}
+
+@test "csp_spawn: fds may swap standard input and output" {
+	libtest spawn-swap
+	assert_output --partial "swapped"
+}
+
 @test "stopping a process group that ignores SIGTERM: grace, then SIGKILL to all" {
 	libtest stop-group
 }

@@ -1,5 +1,4 @@
 /* clock.c: deadlines are absolute milliseconds on the monotonic clock. */
-#include <poll.h>
 #include <time.h>
 
 #include "core/impl.h"
@@ -28,18 +27,4 @@ csp__min_deadline(int64_t a, int64_t b)
 	if (b == CSP_FOREVER)
 		return a;
 	return a < b ? a : b;
-}
-
-/* A deadline as poll()'s timeout: -1 forever, else what is left (0 if past). */
-int
-csp__timeout(int64_t deadline)
-{
-	int64_t left;
-
-	if (deadline == CSP_FOREVER)
-		return -1;
-	left = deadline - csp_now();
-	if (left <= 0)
-		return 0;
-	return left > 1000000000 ? 1000000000 : (int)left;
 }

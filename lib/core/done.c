@@ -1,6 +1,5 @@
 /* done.c: a done is a pipe nobody writes; closing its write end is the broadcast. */
 #include <errno.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include "core/impl.h"

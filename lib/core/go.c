@@ -50,16 +50,42 @@ forget_unkept(const csp_keep *k)
 }
 
 /*
- * The child's start: die with the parent thread, close the rest, no handler
- * of the parent's, an empty mask, a name. ready, if not -1, is told once the
- * death signal is armed: until then the starting thread must not end.
+ * With every signal blocked: no handler of the parent's is left for a signal
+ * to run, and before an exec what the library ignored goes back to the
+ * default. only, if not NULL, limits the signals looked at.
+ */
+static void
+reset_signals(const sigset_t *only, int exec)
+{
+	struct sigaction sa;
+	int i;
+
+	for (i = 1; i < NSIG; i++) {
+		if (i == SIGKILL || i == SIGSTOP || (only != NULL && !sigismember(only, i)) ||
+		    sigaction(i, NULL, &sa) == -1 || sa.sa_handler == SIG_DFL)
+			continue;  /* libc's own signals fail sigaction: left alone */
+		if (sa.sa_handler == SIG_IGN && !(exec && sigismember(&csp__sig_ours, i)))
+			continue;  /* the program's or its parent's SIG_IGN is inherited */
+		sa.sa_handler = SIG_DFL;
+		sa.sa_flags = 0;
+		sigaction(i, &sa, NULL);
+	}
+}
+
+/*
+ * The child's start, a goroutine's or an exec'd program's: die with the
+ * parent thread, close the rest, no handler of the parent's, an empty mask,
+ * a name. ready, if not -1, is told once the death signal is armed: until
+ * then the starting thread must not end.
  */
 void
 csp__child_start(pid_t parent, int ready, const int *keep, int nkeep, const char *name,
                  int how)
 {
 	uint64_t none = 0;  /* the kernel's sigset_t, on the stack: no new page */
+	sigset_t pend;
 	char c = 0;
+	int i;
 
 	/* syscall() only, bound already in the parent: see csp__close_except. */
 	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -70,15 +96,17 @@ csp__child_start(pid_t parent, int ready, const int *keep, int nkeep, const char
 	if (how & CSP__CLOSE)
 		csp__close_except(3, keep, nkeep);
 	if (how & CSP__ALONE) {
-		/* Signalled by its new pid only, before the exec resets handlers: see vspawn.c. */
-		sigset_t pend;
-
+		/* Signalled by its new pid only: the exec resets the handlers no signal reached. */
 		sigpending(&pend);
 		sigorset(&pend, &pend, &csp__sig_ours);
-		csp__child_signals(&pend, how & CSP__EXEC);
+		reset_signals(&pend, how & CSP__EXEC);
 	} else {
-		csp__child_signals(NULL, how & CSP__EXEC);
+		reset_signals(NULL, how & CSP__EXEC);
 	}
+	/* What the command's parent ignored, its jobs ignore too (csp_command_start). */
+	for (i = 1; (how & CSP__EXEC) && csp__ign != 0 && i <= 64; i++)
+		if (CSP__IGNORED(i))
+			signal(i, SIG_IGN);
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
 	if (name != NULL)
 		csp_setname(name);
@@ -146,7 +174,8 @@ csp_go(csp_proc *p, const char *name, const csp_keep *keep, void (*fn)(void *), 
 		forget_unkept(keep);
 		fn(arg);
 		flush_std();
-		_exit(0);
+		for (;;)  /* not _exit: the dynamic linker would bind it again in every child */
+			syscall(SYS_exit_group, 0);
 	}
 	e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);

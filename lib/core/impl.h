@@ -13,9 +13,11 @@ extern unsigned long csp__gen;
 int csp__pipe(int fds[2], int flags);
 int csp__close_except(int lowfd, const int *keep, int n);
 void csp__nosigpipe(void);
+int64_t csp__min_deadline(int64_t a, int64_t b);
+
+/* oldwait.c: TRANSITIONAL, the waits before the reactor; use csp__react. */
 int csp__timeout(int64_t deadline);
 int csp__poll(struct pollfd *pfd, int n, int timeout);
-int64_t csp__min_deadline(int64_t a, int64_t b);
 int csp__done_poll(const csp_done *d, struct pollfd *pfd, int max);
 int csp__done_fired(const csp_done *d, const struct pollfd *pfd, int n);
 
@@ -49,7 +51,6 @@ void csp__reap_orphans(const pid_t *mine, int n);
 extern pid_t csp__reaper;      /* the process that called csp_subreaper, or 0 */
 extern sigset_t csp__sig_ours; /* signals the library itself set to SIG_IGN */
 int csp__children_lost(void);
-void csp__child_signals(const sigset_t *only, int exec);
 
 /* A descendant as found in /proc: pid and start time name one process, pid alone does not. */
 struct csp__pid {

@@ -174,6 +174,32 @@ walk(pid_t root, struct node **v)
 	return kept;
 }
 
+/* The descendants of root, as leaks (for csp_descendants) or as pids; how many. */
+static ssize_t
+descend(pid_t root, csp_leak *leak, struct csp__pid *pid, size_t max)
+{
+	struct node *v;
+	ssize_t n, i;
+
+	if ((n = walk(root, &v)) == -1)
+		return -1;
+	for (i = 0; i < n && (size_t)i < max; i++) {
+		if (pid != NULL) {
+			pid[i].pid = v[i].pid;
+			pid[i].ppid = v[i].ppid;
+			pid[i].start = v[i].start;
+			continue;
+		}
+		leak[i].pid = v[i].pid;
+		leak[i].ppid = v[i].ppid;
+		leak[i].state = v[i].state;
+		leak[i].age_ms = age_ms(v[i].start);
+		cmdline(v[i].pid, &v[i], leak[i].cmd, sizeof(leak[i].cmd));
+	}
+	free(v);
+	return n;
+}
+
 /*
  * Every live or zombie descendant of root (orphans reparent to a subreaper,
  * so for one they are its descendants too). Fills up to max; returns how many.
@@ -181,38 +207,14 @@ walk(pid_t root, struct node **v)
 ssize_t
 csp_descendants(pid_t root, csp_leak *out, size_t max)
 {
-	struct node *v;
-	ssize_t n, i;
-
-	if ((n = walk(root, &v)) == -1)
-		return -1;
-	for (i = 0; i < n && (size_t)i < max; i++) {
-		out[i].pid = v[i].pid;
-		out[i].ppid = v[i].ppid;
-		out[i].state = v[i].state;
-		out[i].age_ms = age_ms(v[i].start);
-		cmdline(v[i].pid, &v[i], out[i].cmd, sizeof(out[i].cmd));
-	}
-	free(v);
-	return n;
+	return descend(root, out, NULL, max);
 }
 
 /* The same, as pid and start time: what it takes to signal them safely (tree.c). */
 ssize_t
 csp__descendants(pid_t root, struct csp__pid *out, size_t max)
 {
-	struct node *v;
-	ssize_t n, i;
-
-	if ((n = walk(root, &v)) == -1)
-		return -1;
-	for (i = 0; i < n && (size_t)i < max; i++) {
-		out[i].pid = v[i].pid;
-		out[i].ppid = v[i].ppid;
-		out[i].start = v[i].start;
-	}
-	free(v);
-	return n;
+	return descend(root, NULL, out, max);
 }
 
 /* When the process that has pid now started: -1 if there is none. */

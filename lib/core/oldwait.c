@@ -53,3 +53,17 @@ csp__poll(struct pollfd *pfd, int n, int timeout)
 	while (r == -1 && errno == EINTR);
 	return r;
 }
+
+/* A deadline as poll()'s timeout: -1 forever, else what is left (0 if past). */
+int
+csp__timeout(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline == CSP_FOREVER)
+		return -1;
+	left = deadline - csp_now();
+	if (left <= 0)
+		return 0;
+	return left > 1000000000 ? 1000000000 : (int)left;
+}

@@ -66,14 +66,27 @@ pidfd(csp_proc *p)
 	return p->pidfd;
 }
 
-static void
-nap(int64_t *step)
+/*
+ * Where there is no pidfd to wait on: -1 with ECANCELED or ETIMEDOUT once
+ * done fired or deadline passed, else a nap, a little longer each time.
+ */
+static int
+nap(const csp_done *done, int64_t deadline, int64_t *step)
 {
 	struct timespec ts = { 0, *step * 1000000 };
 
+	if (done != NULL && csp_done_err((csp_done *)done) != 0) {
+		errno = ECANCELED;
+		return -1;
+	}
+	if (deadline != CSP_FOREVER && csp_now() >= deadline) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
 	nanosleep(&ts, NULL);
 	if (*step < 50)
 		*step *= 2;
+	return 0;
 }
 
 /* Reap p: its status, or -1/ECANCELED (done) or -1/ETIMEDOUT, leaving it unreaped. */
@@ -99,20 +112,8 @@ csp_proc_wait(csp_proc *p, const csp_done *done, int64_t deadline)
 		r = waitpid(p->pid, &ws, blocking ? 0 : WNOHANG);
 		if (r == p->pid)
 			return reaped(p, ws);
-		if (r == -1 && errno != EINTR)
+		if ((r == -1 && errno != EINTR) || (r == 0 && nap(done, deadline, &step) == -1))
 			return -1;
-		if (r == 0) {
-			/* No pidfd here: look again, a little later each time. */
-			if (done != NULL && csp_done_err((csp_done *)done) != 0) {
-				errno = ECANCELED;
-				return -1;
-			}
-			if (deadline != CSP_FOREVER && csp_now() >= deadline) {
-				errno = ETIMEDOUT;
-				return -1;
-			}
-			nap(&step);
-		}
 	}
 }
 
@@ -138,15 +139,8 @@ csp_reap_all(const csp_done *done, int64_t deadline)
 			continue;
 		if (r == -1)
 			return errno == ECHILD ? n : -1;
-		if (done != NULL && csp_done_err((csp_done *)done) != 0) {
-			errno = ECANCELED;
+		if (nap(done, deadline, &step) == -1)  /* no pidfd for "any child" */
 			return -1;
-		}
-		if (deadline != CSP_FOREVER && csp_now() >= deadline) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		nap(&step);  /* no pidfd for "any child": look again soon */
 	}
 }
 

@@ -39,7 +39,6 @@ csp_rd_free(csp_rd *r)
 ssize_t
 csp_rd_fill(csp_rd *r, const csp_done *done)
 {
-	struct pollfd pfd = { r->fd, POLLIN, 0 };
 	ssize_t n;
 	char *nb;
 
@@ -62,10 +61,11 @@ csp_rd_fill(csp_rd *r, const csp_done *done)
 		r->cap *= 2;
 	}
 	for (;;) {
-		if (r->flush != NULL && r->flush->len > 0 && poll(&pfd, 1, 0) == 0 &&
+		if (r->flush != NULL && r->flush->len > 0 &&
+		    csp_wait_fd(r->fd, POLLIN, NULL, CSP_NOW) == -1 && errno == ETIMEDOUT &&
 		    csp_wr_flush(r->flush, done) == -1)
 			return -1;
-		/* Wait in poll, never in read: a done must reach a reader that waits. */
+		/* Wait in the reactor, never in read: a done must reach a reader that waits. */
 		if (csp_wait_fd(r->fd, POLLIN, done, CSP_FOREVER) == -1)
 			return -1;
 		n = read(r->fd, r->buf + r->tail, r->cap - r->tail);

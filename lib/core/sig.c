@@ -1,7 +1,7 @@
 /*
  * sig.c: the library's part in signal dispositions: what it ignores itself
- * (and its exec'd children put back), what the program inherited, and the
- * clean slate a new child starts from.
+ * (and its exec'd children put back) and what the program inherited; the
+ * clean slate a new child starts from is in go.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -76,29 +76,6 @@ csp__children_lost(void)
 	if (sigaction(SIGCHLD, NULL, &sa) == -1)
 		return 0;
 	return sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT);
-}
-
-/*
- * In a new child, with every signal blocked: no handler of the parent's is
- * left for a signal to run, and before an exec what the library ignored goes
- * back to the default. only, if not NULL, limits the signals looked at.
- */
-void
-csp__child_signals(const sigset_t *only, int exec)
-{
-	struct sigaction sa;
-	int i;
-
-	for (i = 1; i < NSIG; i++) {
-		if (i == SIGKILL || i == SIGSTOP || (only != NULL && !sigismember(only, i)) ||
-		    sigaction(i, NULL, &sa) == -1 || sa.sa_handler == SIG_DFL)
-			continue;  /* libc's own signals fail sigaction: left alone */
-		if (sa.sa_handler == SIG_IGN && !(exec && sigismember(&csp__sig_ours, i)))
-			continue;  /* the program's or its parent's SIG_IGN is inherited */
-		sa.sa_handler = SIG_DFL;
-		sa.sa_flags = 0;
-		sigaction(i, &sa, NULL);
-	}
 }
 
 /* Bit sig-1: ignored when the command started (cmd.c fills it); jobs keep it so. */

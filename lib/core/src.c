@@ -67,7 +67,6 @@ has_writer(csp_src *s)
 int64_t
 csp__src_due(csp_src *s)
 {
-	struct pollfd pfd = { s->rd.fd, POLLIN, 0 };
 	int w;
 
 	if (s->writer_due == CSP_FOREVER || s->rd.fd == -1 || s->rd.eof ||
@@ -79,7 +78,7 @@ csp__src_due(csp_src *s)
 		return s->writer_due;
 	s->writer_due = CSP_FOREVER;
 	/* Data, or a writer that came and went (POLLHUP): the reads will see to it. */
-	if (poll(&pfd, 1, 0) != 0)
+	if (csp_wait_fd(s->rd.fd, POLLIN, NULL, CSP_NOW) == 0)
 		return CSP_FOREVER;
 	if ((w = has_writer(s)) == 1)
 		return CSP_FOREVER;
@@ -127,7 +126,7 @@ csp_src_open(csp_src *s, const char *name, int flags, int delim)
 		struct stat st;
 		int w = fstat(fd, &st) == -1 ? -1 : !S_ISFIFO(st.st_mode) ? 1 : has_writer(s);
 
-		/* Non-blocking only for the open (has_writer restores it): reads wait in poll. */
+		/* Non-blocking only for the open (has_writer restores it): reads wait in the reactor. */
 		if (w == 1 && !S_ISFIFO(st.st_mode) &&
 		    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1)
 			w = -1;

@@ -537,8 +537,13 @@ t_status(void)
 	for (int i = 0; i < 5; i++)
 		CHECK(csp_go(&a, "n", NULL, exit3, NULL) == 0, "go");
 	CHECK(csp_reap_all(NULL, CSP_FOREVER) == 5, "reap-all");
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 5; i++) {
+		siginfo_t si;
+
 		CHECK(csp_go(&a, "n", NULL, exit3, NULL) == 0, "go");
+		/* Exited, not reaped: the reaping is reap-all's, however slow the machine. */
+		CHECK(waitid(P_PID, (id_t)a.pid, &si, WEXITED | WNOWAIT) == 0, "waitid");
+	}
 	CHECK(csp_go(&a, "sleeper", NULL, sleeper, NULL) == 0, "go");
 	CHECK(csp_reap_all(NULL, csp_after(100)) == -1 && errno == ETIMEDOUT, "reap-all deadline");
 	kill(a.pid, SIGKILL);
@@ -559,6 +564,59 @@ t_spawn_errors(void)
 	CHECK(csp_spawn(&p, dir, NULL, 0) == -1 && errno == EACCES, "directory: %s", strerror(errno));
 	CHECK(csp_reap_all(NULL, CSP_FOREVER) == 0, "a child was left");
 	printf("ENOENT, EACCES\n");
+	return 0;
+}
+
+/* The child's place: a session or a group of its own, by the time csp_spawn returns. */
+static int
+t_spawn_alone(void)
+{
+	char *argv[] = { "cat", NULL };
+	int in[2], fds[3] = { -1, -1, -1 };
+	csp_proc p;
+
+	CHECK(pipe2(in, O_CLOEXEC) == 0, "pipe");
+	fds[0] = in[0];
+	CHECK(csp_spawn(&p, argv, fds, CSP_SPAWN_SETSID) == 0, "spawn");
+	CHECK(getsid(p.pid) == p.pid, "session %d, want its own %d", (int)getsid(p.pid), (int)p.pid);
+	close(in[1]);
+	CHECK(csp_proc_wait(&p, NULL, CSP_FOREVER) == 0, "setsid cat: status %d", p.status);
+	CHECK(pipe2(in, O_CLOEXEC) == 0, "pipe");
+	fds[0] = in[0];
+	CHECK(csp_spawn(&p, argv, fds, CSP_SPAWN_PGROUP) == 0, "spawn");
+	CHECK(getpgid(p.pid) == p.pid, "group %d, want its own", (int)getpgid(p.pid));
+	CHECK(getsid(p.pid) == getsid(0), "a group of its own left our session");
+	close(in[0]);
+	close(in[1]);
+	CHECK(csp_proc_wait(&p, NULL, CSP_FOREVER) == 0, "pgroup cat: status %d", p.status);
+	printf("own session, own group\n");
+	return 0;
+}
+
+/* fds may swap standard input and output: each entry lands where it was meant to. */
+static int
+t_spawn_swap(void)
+{
+	char *argv[] = { "cat", NULL };
+	int in[2], out[2], fds[3] = { 1, 0, -1 };
+	char buf[16] = "";
+	csp_proc p;
+	ssize_t n;
+
+	CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0, "pipe");
+	/* Our 0 is where cat writes, our 1 where it reads: the swap puts them right. */
+	CHECK(dup2(out[1], 0) == 0 && dup2(in[0], 1) == 1, "dup2");
+	CHECK(csp_spawn(&p, argv, fds, 0) == 0, "spawn");
+	close(0);
+	close(1);
+	close(in[0]);
+	close(out[1]);
+	CHECK(write(in[1], "swapped\n", 8) == 8, "write");
+	close(in[1]);
+	n = read(out[0], buf, sizeof(buf) - 1);
+	CHECK(n == 8 && strcmp(buf, "swapped\n") == 0, "cat said %zd bytes: %s", n, buf);
+	CHECK(csp_proc_wait(&p, NULL, CSP_FOREVER) == 0, "cat: status %d", p.status);
+	fprintf(stderr, "swapped\n");
 	return 0;
 }
 
@@ -660,6 +718,10 @@ main(int argc, char *argv[])
 		return t_status();
 	if (strcmp(t, "spawn-errors") == 0)
 		return t_spawn_errors();
+	if (strcmp(t, "spawn-alone") == 0)
+		return t_spawn_alone();
+	if (strcmp(t, "spawn-swap") == 0)
+		return t_spawn_swap();
 	if (strcmp(t, "stop-group") == 0)
 		return t_stop_group();
 	if (strcmp(t, "stop-tree") == 0)
