@@ -67,6 +67,12 @@ static const csp_opt help_opts[] = {
 	{ 285, "no-notice", NULL, "accepted and ignored" },
 	{ 283, "eta", NULL, "the same as --bar" },
 	{ 286, "progress", NULL, "the same as --bar" },
+	{ 287, "pipepart", NULL, "--pipe from the -a file, cut where it lies, never read by us" },
+	{ 288, "recstart", "str", "--pipe: records start with str" },
+	{ 289, "recend", "str", "--pipe: records end with str (\\n)" },
+	{ 290, "group-by", "column", "--pipe: lines with one value in this column (of --colsep's) together" },
+	{ 291, "files", NULL, "each job's output in a file; the files' names are the output" },
+	{ 292, "tmpdir", "dir", "--files: the files go in dir, not $TMPDIR or /tmp" },
 	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
@@ -375,6 +381,49 @@ parse_delim(const char *s)
 	return -1;
 }
 
+/*
+ * --pipepart: the file must be seekable; --block -N (or none: -10) means
+ * N parts a job slot, as parallel sizes them.
+ */
+static int
+part_block(csp_fanout_opt *o, int fd, const char *path, int set, int neg)
+{
+	struct stat st;
+	long long parts = set ? (long long)o->block : 10, slots = o->jobs > 0 ? o->jobs : 1;
+
+	if (path == NULL || strcmp(path, "-") == 0 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		errno = ESPIPE;
+		return -1;
+	}
+	if (!set || neg)
+		o->block = (size_t)(1 + st.st_size / slots / parts);
+	return 0;
+}
+
+/* --recstart, --recend: \n \t \r \\ \' \" as parallel reads them, in place; -1 for \0. */
+static int
+unescape(char *s)
+{
+	static const char esc[] = "n\nt\tr\r\\\\''\"\"";
+	const char *e;
+	char *d = s;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' && s[1] == '0')
+			return -1;
+		for (e = esc; *s == '\\' && *e != '\0' && e[0] != s[1]; e += 2)
+			;
+		if (*s == '\\' && *e != '\0') {
+			*d++ = e[1];
+			s++;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+	return 0;
+}
+
 /* What the run tells the user, each at most once a name: a command that cannot run, a halt. */
 struct report {
 	char *seen[16];
@@ -528,7 +577,8 @@ main(int argc, char *argv[])
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
 	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED,
-	       O_RETRY_FAILED, O_RESULTS };
+	       O_RETRY_FAILED, O_RESULTS, O_PIPEPART, O_RECSTART, O_RECEND, O_GROUPBY, O_FILES,
+	       O_TMPDIR };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -584,6 +634,14 @@ main(int argc, char *argv[])
 		{ "eta", no_argument, NULL, O_BAR },
 		{ "progress", no_argument, NULL, O_BAR },
 		{ "round", no_argument, NULL, O_RR },
+		{ "pipepart", no_argument, NULL, O_PIPEPART },
+		{ "pipe-part", no_argument, NULL, O_PIPEPART },
+		{ "recstart", required_argument, NULL, O_RECSTART },
+		{ "recend", required_argument, NULL, O_RECEND },
+		{ "group-by", required_argument, NULL, O_GROUPBY },
+		{ "files", no_argument, NULL, O_FILES },
+		{ "tmpdir", required_argument, NULL, O_TMPDIR },
+		{ "tempdir", required_argument, NULL, O_TMPDIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -598,7 +656,7 @@ main(int argc, char *argv[])
 	unsigned long long size;
 	long long v;
 	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd, quote = 0, shuf = 0;
-	int nfiles = 0, header = 0, resume = 0;
+	int nfiles = 0, header = 0, resume = 0, blockneg = 0, blockset = 0;
 	const char *joblog = NULL;
 	const char *hdr[64] = { NULL };
 	const char *files[64];
@@ -767,9 +825,33 @@ main(int argc, char *argv[])
 			o.flags |= CSP_FANOUT_PIPE;
 			break;
 		case O_BLOCK:
-			if (csp_parse_size(optarg, 1, 1ULL << 40, &size) == -1)
+			/* -N: --pipepart's file in N parts a job slot */
+			if (csp_parse_size(optarg + (*optarg == '-'), 1, 1ULL << 40, &size) == -1)
 				errx(EXIT_ERR, "--block: not a size (1M, 512k, ...): %s", optarg);
 			o.block = (size_t)size;
+			blockneg = *optarg == '-';
+			blockset = 1;
+			break;
+		case O_PIPEPART:
+			o.flags |= CSP_FANOUT_PIPE | CSP_FANOUT_PART;
+			break;
+		case O_RECSTART:
+		case O_RECEND:
+			if (unescape(optarg) == -1)
+				errx(EXIT_ERR, "--%s: \\0 cannot be part of it: %s",
+				     ch == O_RECSTART ? "recstart" : "recend", optarg);
+			*(ch == O_RECSTART ? &o.recstart : &o.recend) = optarg;
+			break;
+		case O_GROUPBY:
+			if (csp_parse_count(optarg, 1, INT_MAX, &v) == -1)
+				errx(EXIT_ERR, "--group-by: not a column number: %s", optarg);
+			o.group_by = (int)v;
+			break;
+		case O_FILES:
+			o.flags |= CSP_FANOUT_FILES;
+			break;
+		case O_TMPDIR:
+			o.tmpdir = optarg;
 			break;
 		case O_ARGSEP:
 			if (*optarg == '\0')
@@ -829,6 +911,16 @@ main(int argc, char *argv[])
 		errx(EXIT_ERR, "--header: with --colsep, or with ::: or :::: sources");
 	if ((o.flags & CSP_FANOUT_PIPE) && src.n > 0)
 		errx(EXIT_ERR, "--pipe: the records come from the input, not from :::");
+	if ((o.flags & CSP_FANOUT_PART) && (nfiles != 1 || src.n > 0))
+		errx(EXIT_ERR, "--pipepart: needs one -a file, and no ::: sources");
+	if ((o.flags & CSP_FANOUT_PART) && (o.per_job != 0 || o.group_by > 0))
+		errx(EXIT_ERR, "--pipepart: not with -N or --group-by");
+	if (!(o.flags & CSP_FANOUT_PIPE) && (o.recstart != NULL || o.recend != NULL || o.group_by > 0))
+		errx(EXIT_ERR, "--recstart, --recend, --group-by: with --pipe or --pipepart");
+	if ((o.flags & CSP_FANOUT_FILES) && (o.flags & (CSP_FANOUT_UNGROUP | CSP_FANOUT_LINEBUF)))
+		errx(EXIT_ERR, "--files: not with -u or --line-buffer");
+	if (blockneg && !(o.flags & CSP_FANOUT_PART))
+		errx(EXIT_ERR, "--block: a negative size is for --pipepart");
 	if ((o.flags & CSP_FANOUT_PIPE) && (o.flags & CSP_FANOUT_TAG))
 		errx(EXIT_ERR, "--tag: not with --pipe");
 	if (src.n > 1 && o.colsep != NULL)
@@ -862,6 +954,8 @@ main(int argc, char *argv[])
 	o.args = args;
 	if (argfile != NULL && strcmp(argfile, "-") != 0)
 		infd = open_argfile(argfile);
+	if ((o.flags & CSP_FANOUT_PART) && part_block(&o, infd, argfile, blockset, blockneg) == -1)
+		err(EXIT_ERR, "--pipepart: %s", argfile);
 	/* -j 0 is as many as descriptors allow: let them allow what they can. */
 	if (o.jobs == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;

@@ -246,6 +246,8 @@ int csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *fai
 #define CSP_FANOUT_FILL 1024   /* -X, -m, --xargs: as many records a job as fit */
 #define CSP_FANOUT_SPREAD 2048 /* -X, -m: ...spread evenly over the job slots */
 #define CSP_FANOUT_CAT 4096    /* --pipe --cat: {} names a file holding the block */
+#define CSP_FANOUT_PART 8192   /* --pipepart: in's fd a seekable file, parts sent unread */
+#define CSP_FANOUT_FILES 16384 /* --files: each job's stdout in a file; its name goes out */
 enum { CSP_HALT_NEVER, CSP_HALT_SOON, CSP_HALT_NOW };
 enum { CSP_HALT_FAIL, CSP_HALT_SUCCESS, CSP_HALT_DONE };
 typedef struct csp_fanout_job {
@@ -290,6 +292,9 @@ typedef struct csp_fanout_opt {
 	const char *eofstr;       /* -E: a record equal to it ends the input; NULL none */
 	int (*skip)(long long seq, void *arg);  /* --resume: 1 if job seq is not to run */
 	const char *results;      /* --results: outputs in files under it, none to out */
+	const char *recstart, *recend;  /* --pipe: blocks end where these meet; NULL default */
+	int group_by;             /* --pipe --group-by: lines of one value of this column together */
+	const char *tmpdir;       /* --files: where; NULL $TMPDIR or /tmp */
 	long long total, failed, succeeded;  /* out: jobs run and how they ended */
 	int stopped;              /* out: some job was stopped by a signal of ours */
 	int halted;               /* out: a --halt condition was met */

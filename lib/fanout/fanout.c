@@ -94,6 +94,7 @@ struct fan {
 	long per;                  /* records a job */
 	int64_t next_start;        /* --delay: no job starts before */
 	int eofstr_seen;           /* -E: the input ended at its record */
+	off_t part_at;             /* --pipepart: where the next part starts */
 };
 
 static void
@@ -191,6 +192,10 @@ next_block(struct fan *f, const char **blk, size_t *len)
 	size_t avail = r->tail - r->head, want = f->o->block;
 	char *p;
 
+	if (f->o->flags & CSP_FANOUT_PART)
+		return csp__part_next(r->fd, f->o, &f->part_at, len);
+	if (csp__cut_custom(f->o))
+		return csp__cut_next(r, f->o, blk, len);
 	if (avail == 0)
 		return r->eof ? -1 : 0;
 	if (f->o->per_job > 0) {
@@ -372,8 +377,17 @@ out:
 static int
 emit_all(struct fan *f, struct job *j)
 {
+	char name[PATH_MAX];
+
 	if (f->o->results != NULL)
 		return results(f, j);
+	if (f->o->flags & CSP_FANOUT_FILES) {  /* its output is the name of a file holding it */
+		if (csp__files_write(f->o, j->out[0].p, j->out[0].len, name, sizeof(name)) == -1)
+			return -1;
+		j->out[0].len = 0;
+		if (buf_add(&j->out[0], name, strlen(name)) == -1 || buf_add(&j->out[0], "\n", 1) == -1)
+			return -1;
+	}
 	if (emit(f, j, 0, 1) == -1)
 		return -1;
 	if (f->err == NULL || j->out[1].len == 0)
@@ -409,7 +423,8 @@ print_ready(struct fan *f)
 	while (f->next_print <= f->next_seq) {
 		j = f->order[f->next_print % f->cap];
 		if (j->state == J_RUN) {
-			if (!j->stream && f->o->retries == 1 && f->o->results == NULL) {
+			if (!j->stream && f->o->retries == 1 && f->o->results == NULL &&
+			    !(f->o->flags & CSP_FANOUT_FILES)) {
 				j->stream = 1;
 				if (emit(f, j, 0, 0) == -1 || (f->err != NULL && emit(f, j, 1, 0) == -1))
 					return -1;
@@ -756,7 +771,10 @@ job_start(struct fan *f, const char *rec, size_t len)
 		/* Its block as a file of its own: the job reads it at its own pace. */
 		if ((j->in = memfd_create("csp-fanout-block", MFD_CLOEXEC)) == -1)
 			goto fail;
-		for (off = 0; off < len; off += (size_t)w)
+		if ((f->o->flags & CSP_FANOUT_PART) &&
+		    csp__part_send(j->in, f->in->fd, f->part_at - (off_t)len, len) == -1)
+			goto fail;
+		for (off = 0; !(f->o->flags & CSP_FANOUT_PART) && off < len; off += (size_t)w)
 			if ((w = write(j->in, rec + off, len - off)) == -1)
 				goto fail;
 		j->pub.sent = (long long)len;
@@ -1388,6 +1406,8 @@ csp__fanout_pool(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *don
 	o->stopped = o->halted = o->exitval = 0;
 	if (in != NULL)
 		in->flush = NULL;
+	if (in != NULL && (o->flags & CSP_FANOUT_PART))
+		in->eof = 1;  /* --pipepart: the file is never read into the buffer */
 	if ((in == NULL && (f.pipe || o->args == NULL)) || o->argv == NULL) {
 		errno = EINVAL;
 		return -1;

@@ -23,7 +23,16 @@ int csp__script_word(char *const argv[]);
 size_t csp__quote(char *dst, size_t size, const char *s, size_t n);
 /* --pipe with one job a block (as parallel's), not long-lived workers: -k, -N, --cat */
 #define CSP__FANOUT_JOB_A_BLOCK(o) \
-	(((o)->flags & (CSP_FANOUT_KEEP | CSP_FANOUT_CAT)) || (o)->per_job > 0)
+	(((o)->flags & (CSP_FANOUT_KEEP | CSP_FANOUT_CAT | CSP_FANOUT_PART | CSP_FANOUT_FILES)) || \
+	 (o)->per_job > 0 || csp__cut_custom(o))
+/* cut.c: --pipe's blocks cut at --recend/--recstart or where --group-by's value changes */
+int csp__cut_custom(const csp_fanout_opt *o);
+int csp__cut_next(csp_rd *r, csp_fanout_opt *o, const char **blk, size_t *len);
+/* part.c: --pipepart: the next part of a seekable file, found by reading around its cut */
+int csp__part_next(int fd, const csp_fanout_opt *o, off_t *at, size_t *len);
+int csp__part_send(int to, int fd, off_t at, size_t len);
+/* files.c: --files: a job's output in a new file of its own, its name in name */
+int csp__files_write(const csp_fanout_opt *o, const char *p, size_t n, char *name, size_t size);
 int csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status);
 /* fanout.c: one job a record (or block); fanpipe.c: pipe mode's long-lived workers. */
 int csp__fanout_pool(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
