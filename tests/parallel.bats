@@ -230,3 +230,97 @@ setup() {
 	diff -r "$d/p" "$d/o"
 	[ "$(find "$d/o" -name stdout | wc -l)" -eq 8 ]
 }
+
+@test "--pipepart -a FILE: the file's parts cut where parallel cuts them" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	seq 100000 > "$d/seq"
+	for b in 1k 10k 100k -3; do
+		same --pipepart -a "$d/seq" --block "$b" wc -l
+	done
+	same --pipepart -a "$d/seq" 'wc -c'
+	same -j1 --pipepart -a "$d/seq" --block 10k cksum
+	printf 'aaaaaaaaaaaa\nbbbb\ncc\ndd\n' > "$d/short"
+	same --pipepart -a "$d/short" --block 5 'tr -d "\n"; echo'
+	printf 'a b\n"q"\n$x\nno end' > "$d/odd"
+	same --pipepart -a "$d/odd" --block 2 'cat; echo "|"'
+	: > "$d/empty"
+	same --pipepart -a "$d/empty" 'cat; echo .'
+	printf '>a\nA A\n>b\n$B\n>c\n"C"' > "$d/fa"
+	same --pipepart -a "$d/fa" --recstart '>' --block 3 'echo [; cat; echo ]'
+	# What only a seekable file can give, refused as parallel refuses it.
+	run csp-fanout --pipepart -a /dev/stdin cat < /dev/null
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"--pipepart"* ]]
+}
+
+@test "--recstart, --recend: --pipe's blocks end where parallel ends them, -N records a block" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	printf '>a\nA A\n>b\n$B\n>c\n"C"' > "$d/fa"
+	for b in 1 3 5 8 12 100; do
+		same -i "$d/fa" --pipe --recstart '>' --block "$b" 'echo [; cat; echo ]'
+	done
+	same -i "$d/fa" --pipe --recstart '>' -N1 'echo [; cat; echo ]'
+	same -i "$d/fa" --pipe --recstart '>' --recend '\n' -N2 'echo [; cat; echo ]'
+	printf "x}y z}it's}\$q" > "$d/br"
+	same -i "$d/br" --pipe --recend '}' -N1 'echo [; cat; echo ]'
+	same -i "$d/br" --pipe --recend '}' --block 4 'echo [; cat; echo ]'
+	seq 100000 > "$d/seq"
+	same -i "$d/seq" --pipe --recend 99 --block 10k wc -c
+	same -i "$d/seq" --pipe --recend '\n' --recstart 5 --block 10k wc -c
+}
+
+@test "--group-by COLUMN: --pipe's blocks hold whole groups, as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	printf 'a\t1\nb\t1\nc\t2\nd\t2\ne\t2\nf\t3\ng\t1\n' > "$d/g"
+	printf 'a,x y\nb,x y\nc,$z\nd,q"r\ne,q"r' > "$d/gc"
+	for b in 1 20 30 50 60 1k; do
+		same -i "$d/g" --pipe --group-by 2 --block "$b" 'echo [; cat; echo ]'
+		same -i "$d/gc" --pipe --group-by 2 --colsep , --block "$b" 'echo [; cat; echo ]'
+	done
+	same -i "$d/g" --pipe --group-by 2 -N1 'echo [; cat; echo ]'
+	same -i "$d/g" --pipe --group-by 2 -N2 'echo [; cat; echo ]'
+	same -i "$d/g" --pipe --group-by 1 -N3 'echo [; cat; echo ]'
+	same -i "$d/gc" --pipe --group-by 2 --colsep , -N1 'echo [; cat; echo ]'
+}
+
+# The contents of the files a --files run names, in turn (each removed once read).
+files_content() {
+	local f
+	while IFS= read -r f; do
+		cat "${f#*	}"
+		rm -f "${f#*	}"
+	done
+}
+
+@test "--files: each job's output in a file, the files named in order, as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	mkdir "$d/tp" "$d/to"
+	parallel --will-cite -k --files --tmpdir "$d/tp" 'printf "%s" {}; echo' ::: "${R[@]}" \
+		> "$d/p.names" 2>/dev/null
+	leakfree sh -c 'd=$1; shift; csp-fanout -k --files --tmpdir "$d/to" "$@" > "$d/o.names"' \
+		sh "$d" 'printf "%s" {}; echo' ::: "${R[@]}"
+	assert_success
+	[ "$(wc -l < "$d/o.names")" -eq "${#R[@]}" ]
+	grep -q "^$d/to/par.*\.par\$" "$d/o.names"
+	[ "$(files_content < "$d/p.names")" = "$(files_content < "$d/o.names")" ]
+	[ -z "$(ls "$d/to")" ]  # every file named was made, and only those
+	run csp-fanout --files -u echo ::: a
+	[ "$status" -eq 255 ]
+	printf 'a\nb\nno end' > "$d/in"
+	TMPDIR=$d/to leakfree sh -c 'csp-fanout -k --files --pipe -N1 cat < "$1/in" > "$1/o.names"' sh "$d"
+	TMPDIR=$d/tp parallel --will-cite -k --files --pipe -N1 cat < "$d/in" > "$d/p.names"
+	[ "$(files_content < "$d/p.names")" = "$(files_content < "$d/o.names")" ]
+}
+
+@test "-j N% and -N: differential" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same -j 50% -N2 echo {2}-{1} ::: a 'b c' "d'e" '$f' g
+	same -j 200% -N3 'echo {3} {1}' ::: "${R[@]}"
+	same -j 100% -N1 echo ::: a b
+	printf 'one\ntwo\nthree\n' > "$BATS_TEST_TMPDIR/in"
+	same -i "$BATS_TEST_TMPDIR/in" -j 1% -N2 echo '[{1}]' '[{2}]'
+}
