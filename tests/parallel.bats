@@ -316,8 +316,11 @@ files_content() {
 	[ "$(files_content < "$d/p.names")" = "$(files_content < "$d/o.names")" ]
 }
 
-@test "-j N% and -N: differential" {
+@test "-j N% as many slots as parallel's (-m spreads over them), with -N" {
 	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	for j in 30% 50% 75% 100% 125% 260%; do
+		same -j "$j" -m echo ::: 1 2 3 4 5 6 7 8 9 10 11 12 13
+	done
 	same -j 50% -N2 echo {2}-{1} ::: a 'b c' "d'e" '$f' g
 	same -j 200% -N3 'echo {3} {1}' ::: "${R[@]}"
 	same -j 100% -N1 echo ::: a b
