@@ -921,8 +921,6 @@ main(int argc, char *argv[])
 		errx(EXIT_ERR, "--files: not with -u or --line-buffer");
 	if (blockneg && !(o.flags & CSP_FANOUT_PART))
 		errx(EXIT_ERR, "--block: a negative size is for --pipepart");
-	if ((o.flags & CSP_FANOUT_PIPE) && (o.flags & CSP_FANOUT_TAG))
-		errx(EXIT_ERR, "--tag: not with --pipe");
 	if (src.n > 1 && o.colsep != NULL)
 		errx(EXIT_ERR, "--colsep: with one input source only");
 	if (src.n > 0) {

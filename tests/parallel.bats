@@ -327,3 +327,15 @@ files_content() {
 	printf 'one\ntwo\nthree\n' > "$BATS_TEST_TMPDIR/in"
 	same -i "$BATS_TEST_TMPDIR/in" -j 1% -N2 echo '[{1}]' '[{2}]'
 }
+
+@test "--tag and --tagstring with --pipe: parallel's empty tag, or the string" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	printf 'a,x y\nb,x y\nc,$z\nd,q"r\ne,q"r' > "$d/gc"
+	same -i "$d/gc" --tag --pipe -N2 cat
+	same -i "$d/gc" --tagstring '<{#}>' --pipe -N2 cat
+	same -i "$d/gc" --tag --pipe --group-by 2 --colsep , -N1 cat
+	same -i "$d/gc" --tag --pipe --block 8 cat
+	seq 100000 > "$d/seq"
+	same --tag --pipepart -a "$d/seq" --block 100k wc -l
+}

@@ -276,7 +276,7 @@ emit(struct fan *f, struct job *j, int k, int last)
 			return 0;
 		cut = (size_t)(p + 1 - b->p);
 	}
-	if (!(f->o->flags & CSP_FANOUT_TAG) || f->pipe) {
+	if (!(f->o->flags & CSP_FANOUT_TAG)) {
 		if (csp_wr_put(w, b->p, cut, f->done) == -1)
 			return -1;
 	} else {
@@ -791,7 +791,7 @@ job_start(struct fan *f, const char *rec, size_t len)
 		goto fail;
 	}
 	j->pub.rec = j->rec.p;
-	if ((f->o->flags & CSP_FANOUT_TAG) && !f->pipe && make_tag(f, j) == -1)
+	if ((f->o->flags & CSP_FANOUT_TAG) && make_tag(f, j) == -1)  /* --pipe: an empty tag */
 		goto fail;
 	if (f->keep)
 		f->order[j->pub.seq % f->cap] = j;

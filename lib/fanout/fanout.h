@@ -23,7 +23,8 @@ int csp__script_word(char *const argv[]);
 size_t csp__quote(char *dst, size_t size, const char *s, size_t n);
 /* --pipe with one job a block (as parallel's), not long-lived workers: -k, -N, --cat */
 #define CSP__FANOUT_JOB_A_BLOCK(o) \
-	(((o)->flags & (CSP_FANOUT_KEEP | CSP_FANOUT_CAT | CSP_FANOUT_PART | CSP_FANOUT_FILES)) || \
+	(((o)->flags & (CSP_FANOUT_KEEP | CSP_FANOUT_CAT | CSP_FANOUT_PART | CSP_FANOUT_FILES | \
+	                CSP_FANOUT_TAG)) || \
 	 (o)->per_job > 0 || csp__cut_custom(o))
 /* cut.c: --pipe's blocks cut at --recend/--recstart or where --group-by's value changes */
 int csp__cut_custom(const csp_fanout_opt *o);
