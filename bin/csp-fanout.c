@@ -73,6 +73,7 @@ static const csp_opt help_opts[] = {
 	{ 290, "group-by", "column", "--pipe: lines with one value in this column (of --colsep's) together" },
 	{ 291, "files", NULL, "each job's output in a file; the files' names are the output" },
 	{ 292, "tmpdir", "dir", "--files: the files go in dir, not $TMPDIR or /tmp" },
+	{ 293, "plus", NULL, "more replacement strings: {+/} {+.} {..} {/..} {##} {0#} ..." },
 	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
@@ -227,11 +228,34 @@ is_sep(const char *s, const char *sep, const char *sepplus)
 	       strcmp(s, "::::+") == 0;
 }
 
+/* --plus: parallel's further replacement strings (and {N..} forms of the path ones). */
+static const char *const plus_strs[] = {
+	"{##}", "{0#}", "{0%}", "+/}", "+.}", "+..}", "+...}", "..}", "...}",
+};
+static int plus;
+
 /* Does the word hold a replacement string ({} or -I's)? */
 static int
 has_rep(const char *s, const char *recstr)
 {
+	size_t i;
+
+	for (i = 0; plus && i < sizeof(plus_strs) / sizeof(plus_strs[0]); i++)
+		if (strstr(s, plus_strs[i]) != NULL && strchr(s, '{') != NULL)
+			return 1;
 	return csp_replace_has(s) || (recstr != NULL && strstr(s, recstr) != NULL);
+}
+
+/* --plus: {##} and {0#} need the number of jobs before the first starts. */
+static int
+needs_total(char **cmd, int n)
+{
+	int i;
+
+	for (i = 0; plus && i < n; i++)
+		if (strstr(cmd[i], "{##}") != NULL || strstr(cmd[i], "{0#}") != NULL)
+			return 1;
+	return 0;
 }
 
 /* What makes one word a shell command line rather than a program's name. */
@@ -578,7 +602,7 @@ main(int argc, char *argv[])
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
 	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED,
 	       O_RETRY_FAILED, O_RESULTS, O_PIPEPART, O_RECSTART, O_RECEND, O_GROUPBY, O_FILES,
-	       O_TMPDIR };
+	       O_TMPDIR, O_PLUS };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -642,6 +666,7 @@ main(int argc, char *argv[])
 		{ "files", no_argument, NULL, O_FILES },
 		{ "tmpdir", required_argument, NULL, O_TMPDIR },
 		{ "tempdir", required_argument, NULL, O_TMPDIR },
+		{ "plus", no_argument, NULL, O_PLUS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -743,6 +768,10 @@ main(int argc, char *argv[])
 		case O_DELAY:
 			if (csp_parse_duration(optarg, &o.delay_ms) == -1)
 				errx(EXIT_ERR, "--delay: not a duration: %s", optarg);
+			break;
+		case O_PLUS:
+			plus = 1;
+			o.flags |= CSP_FANOUT_PLUS;
 			break;
 		case O_SHUF:
 			shuf = 1;
@@ -896,7 +925,8 @@ main(int argc, char *argv[])
 		if (!file)
 			add_source(&src, cmd + k0, (size_t)(i - k0), link);
 	}
-	if (src.n == 0 && (shuf || (header && argfile != NULL)))
+	if (src.n == 0 && !(o.flags & CSP_FANOUT_PIPE) &&
+	    (shuf || (header && argfile != NULL) || needs_total(cmd, ncmd)))
 		read_source(&src, nfiles == 1 ? -1 : infd, nfiles == 1 ? files[0] : "standard input",
 		            delim, 0);
 	/* --header :: each source's first value names it, {name} its value. */

@@ -339,3 +339,18 @@ files_content() {
 	seq 100000 > "$d/seq"
 	same --tag --pipepart -a "$d/seq" --block 100k wc -l
 }
+
+@test "--plus: {+/} {+.} {+..} {+...} {..} {...} {/..} {/...} {##} {0#} {0%} as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	P=(a/b.c.d x 'y z/.q' a.b/c ../x.y.z/ '$a.b c.d' "it's.x.y.z" . .. x/y.tar.gz e/.f.g.h /i.j/k '')
+	same --plus -j1 echo {+/} {/..} {..} {+.} {#} {##} {0#} {%} ::: "${P[@]}"
+	same --plus -j1 echo {+..} {...} {/...} {+...} {0%} ::: "${P[@]}"
+	same --plus -j1 'echo {+..}{...}; echo {/...}' ::: "${P[@]}"
+	same --plus echo {2+.} {1..} ::: a.b.c 'd e.f' ::: d.e.f
+	same --plus -j 12 echo {0%} {%} ::: a
+	same --plus --tagstring '{+.}' echo {##} ::: a.b c.d
+	seq 12 > "$BATS_TEST_TMPDIR/twelve"
+	same -i "$BATS_TEST_TMPDIR/twelve" --plus echo {0#}/{##}
+	# Without --plus they are themselves.
+	same echo {+.} {..} {##} ::: a.b.c
+}

@@ -481,7 +481,7 @@ build_argv(struct fan *f, struct job *j)
 	int i, k, c = 0, n = f->cmdc * (j->nav > 0 ? j->nav : 1) + j->nav + 1;
 	size_t *off;               /* where each expanded word is in j->args */
 	char **w;                  /* a word of ours, or NULL: args + off[] */
-	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr };
+	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr, f->o, f->total, f->jobs };
 	const char *all = f->o->recstr != NULL ? f->o->recstr : "{}";
 
 	j->args.len = 0;
@@ -742,7 +742,7 @@ take_args(struct fan *f, struct job *j)
 static int
 make_tag(struct fan *f, struct job *j)
 {
-	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr };
+	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr, f->o, f->total, f->jobs };
 	size_t n;
 
 	if (f->o->tagstr == NULL)
@@ -1186,7 +1186,7 @@ setup(struct fan *f)
 	f->append = !f->pipe || (o->flags & CSP_FANOUT_CAT);
 	f->script = csp__script_word(f->cmd);
 	for (s = 0; s < f->cmdc; s++)
-		if ((f->hasrep[s] = csp__replace_has(f->cmd[s], o->recstr)))
+		if ((f->hasrep[s] = csp__replace_has(f->cmd[s], o->recstr, o->flags & CSP_FANOUT_PLUS)))
 			f->append = 0;
 	/* The command's file, looked up once, unless a record names it. */
 	f->path = !f->hasrep[0] && csp_lookpath(f->cmd[0], f->pathbuf, sizeof(f->pathbuf)) == 0

@@ -16,9 +16,12 @@ typedef struct csp__repl {
 	int slot;
 	int quote;                /* each value as one shell word */
 	const char *rec;          /* -I: this string instead of {}, or NULL */
+	const csp_fanout_opt *o;  /* CSP_FANOUT_PLUS: parallel's --plus strings too; or NULL */
+	long long total;          /* {##}: jobs in all */
+	long jobs;                /* {0%}: job slots */
 } csp__repl;
 size_t csp__replace(char *dst, size_t size, const char *tmpl, const csp__repl *r);
-int csp__replace_has(const char *tmpl, const char *rec);
+int csp__replace_has(const char *tmpl, const char *rec, int plus);
 int csp__script_word(char *const argv[]);
 size_t csp__quote(char *dst, size_t size, const char *s, size_t n);
 /* --pipe with one job a block (as parallel's), not long-lived workers: -k, -N, --cat */
