@@ -74,6 +74,9 @@ static const csp_opt help_opts[] = {
 	{ 291, "files", NULL, "each job's output in a file; the files' names are the output" },
 	{ 292, "tmpdir", "dir", "--files: the files go in dir, not $TMPDIR or /tmp" },
 	{ 293, "plus", NULL, "more replacement strings: {+/} {+.} {..} {/..} {##} {0#} ..." },
+	{ 294, "ctag", NULL, "--tag, each job's lines in a colour of its own" },
+	{ 295, "ctagstring", "str", "--tagstring str, each job's lines in a colour of its own" },
+	{ 296, "color", NULL, "with --tag or --tagstring: the same as --ctag" },
 	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
@@ -602,7 +605,7 @@ main(int argc, char *argv[])
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
 	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED,
 	       O_RETRY_FAILED, O_RESULTS, O_PIPEPART, O_RECSTART, O_RECEND, O_GROUPBY, O_FILES,
-	       O_TMPDIR, O_PLUS };
+	       O_TMPDIR, O_PLUS, O_CTAG, O_CTAGSTR, O_COLOR };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -667,6 +670,10 @@ main(int argc, char *argv[])
 		{ "tmpdir", required_argument, NULL, O_TMPDIR },
 		{ "tempdir", required_argument, NULL, O_TMPDIR },
 		{ "plus", no_argument, NULL, O_PLUS },
+		{ "ctag", no_argument, NULL, O_CTAG },
+		{ "ctagstring", required_argument, NULL, O_CTAGSTR },
+		{ "ctag-string", required_argument, NULL, O_CTAGSTR },
+		{ "color", no_argument, NULL, O_COLOR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -759,8 +766,15 @@ main(int argc, char *argv[])
 			quote = 1;
 			break;
 		case O_TAGSTR:
-			o.flags |= CSP_FANOUT_TAG;
+		case O_CTAGSTR:
+			o.flags |= CSP_FANOUT_TAG | (ch == O_CTAGSTR ? CSP_FANOUT_COLOR : 0);
 			o.tagstr = optarg;
+			break;
+		case O_CTAG:
+			o.flags |= CSP_FANOUT_TAG | CSP_FANOUT_COLOR;
+			break;
+		case O_COLOR:
+			o.flags |= CSP_FANOUT_COLOR;
 			break;
 		case 'u':
 			o.flags |= CSP_FANOUT_UNGROUP;
@@ -949,6 +963,8 @@ main(int argc, char *argv[])
 		errx(EXIT_ERR, "--recstart, --recend, --group-by: with --pipe or --pipepart");
 	if ((o.flags & CSP_FANOUT_FILES) && (o.flags & (CSP_FANOUT_UNGROUP | CSP_FANOUT_LINEBUF)))
 		errx(EXIT_ERR, "--files: not with -u or --line-buffer");
+	if ((o.flags & CSP_FANOUT_COLOR) && !(o.flags & CSP_FANOUT_TAG))
+		errx(EXIT_ERR, "--color: with --tag or --tagstring (or --ctag)");
 	if (blockneg && !(o.flags & CSP_FANOUT_PART))
 		errx(EXIT_ERR, "--block: a negative size is for --pipepart");
 	if (src.n > 1 && o.colsep != NULL)

@@ -249,6 +249,7 @@ int csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *fai
 #define CSP_FANOUT_PART 8192   /* --pipepart: in's fd a seekable file, parts sent unread */
 #define CSP_FANOUT_FILES 16384 /* --files: each job's stdout in a file; its name goes out */
 #define CSP_FANOUT_PLUS 32768  /* --plus: parallel's {+/} {+.} {..} {##} {0#} ... too */
+#define CSP_FANOUT_COLOR 65536 /* --ctag: tagged lines in a colour by job, as parallel's */
 enum { CSP_HALT_NEVER, CSP_HALT_SOON, CSP_HALT_NOW };
 enum { CSP_HALT_FAIL, CSP_HALT_SUCCESS, CSP_HALT_DONE };
 typedef struct csp_fanout_job {

@@ -354,3 +354,16 @@ files_content() {
 	# Without --plus they are themselves.
 	same echo {+.} {..} {##} ::: a.b.c
 }
+
+@test "--ctag, --ctagstring, --color --tag: parallel's colours, job by job, byte for byte" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	seq 500 > "$BATS_TEST_TMPDIR/many"  # more jobs than colours: the palette wraps as parallel's
+	same -i "$BATS_TEST_TMPDIR/many" --ctag echo
+	same --ctag 'printf "a\rb\nc"' ::: 'x y' "it's" '$q'
+	same --ctagstring '<{}>' 'printf "a\n\nb\n"' ::: 1 2
+	same --color --tag echo ::: a
+	printf 'a b\nc\n' > "$BATS_TEST_TMPDIR/in"
+	same -i "$BATS_TEST_TMPDIR/in" --ctag --pipe -N1 cat
+	run csp-fanout --color echo ::: a
+	[ "$status" -eq 255 ]
+}

@@ -282,9 +282,14 @@ emit(struct fan *f, struct job *j, int k, int last)
 	} else {
 		for (p = b->p, end = b->p + cut; p < end; p = q) {
 			q = memchr(p, d, (size_t)(end - p));
+			if ((f->o->flags & CSP_FANOUT_COLOR) &&
+			    csp__color_put(w, j->tag.p, j->tag.len, p, (size_t)((q != NULL ? q : end) - p),
+			                   f->done) == -1)
+				return -1;
 			q = q != NULL ? q + 1 : end;
-			if (csp_wr_put(w, j->tag.p, j->tag.len, f->done) == -1 ||
-			    csp_wr_put(w, p, (size_t)(q - p), f->done) == -1)
+			if (!(f->o->flags & CSP_FANOUT_COLOR) &&
+			    (csp_wr_put(w, j->tag.p, j->tag.len, f->done) == -1 ||
+			     csp_wr_put(w, p, (size_t)(q - p), f->done) == -1))
 				return -1;
 		}
 	}
@@ -743,15 +748,19 @@ static int
 make_tag(struct fan *f, struct job *j)
 {
 	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr, f->o, f->total, f->jobs };
+	char color[64];
 	size_t n;
 
+	if ((f->o->flags & CSP_FANOUT_COLOR) &&
+	    buf_add(&j->tag, color, csp__color(j->pub.seq, color, sizeof(color))) == -1)
+		return -1;
 	if (f->o->tagstr == NULL)
 		return buf_add(&j->tag, j->rec.p, j->pub.len) == -1 ? -1 : buf_add(&j->tag, "\t", 1);
 	n = csp__replace(NULL, 0, f->o->tagstr, &r);
 	if (buf_reserve(&j->tag, n + 1) == -1)
 		return -1;
-	csp__replace(j->tag.p, n + 1, f->o->tagstr, &r);
-	j->tag.len = n;
+	csp__replace(j->tag.p + j->tag.len, n + 1, f->o->tagstr, &r);
+	j->tag.len += n;
 	return buf_add(&j->tag, "\t", 1);
 }
 
