@@ -27,7 +27,7 @@ static const csp_opt help_opts[] = {
 	{ 258, "line-buffer", NULL, "whole lines as they come, jobs mixed (--lb)" },
 	{ 259, "bar", NULL, "progress on standard error" },
 	{ 260, "halt", "when,why=n[%]", "soon|now, after n (n%) jobs fail|succeed|are done (--halt-on-error)" },
-	{ 261, "timeout", "duration", "stop a job that runs longer than this" },
+	{ 261, "timeout", "duration|N%", "stop a job that runs longer than this (N% of the median)" },
 	{ 262, "retries", "n", "run a failing job up to n times" },
 	{ 263, "joblog", "file", "a line per job to file, as GNU parallel writes it (--jl)" },
 	{ 264, "grace", "duration", "between SIGTERM and SIGKILL when stopping jobs" },
@@ -840,8 +840,20 @@ main(int argc, char *argv[])
 				errx(EXIT_ERR, "--halt: not never, or now|soon,fail|success|done=N[%%]: %s", optarg);
 			break;
 		case O_TIMEOUT:
+			/* N%: of the median runtime of the jobs that succeeded, as parallel's */
+			if (*optarg != '\0' && optarg[strlen(optarg) - 1] == '%') {
+				char pct[32];
+
+				snprintf(pct, sizeof(pct), "%.*s", (int)strlen(optarg) - 1, optarg);
+				if (csp_parse_count(pct, 1, 1000000, &v) == -1)
+					errx(EXIT_ERR, "--timeout: not a whole percentage: %s", optarg);
+				o.timeout_pct = (int)v;
+				o.timeout_ms = 0;
+				break;
+			}
 			if (csp_parse_duration(optarg, &o.timeout_ms) == -1 || o.timeout_ms <= 0)
-				errx(EXIT_ERR, "--timeout: not a duration: %s", optarg);
+				errx(EXIT_ERR, "--timeout: not a duration (or N%%): %s", optarg);
+			o.timeout_pct = 0;
 			break;
 		case O_RETRIES:
 			if (csp_parse_count(optarg, 0, INT_MAX, &o.retries) == -1)

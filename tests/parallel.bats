@@ -367,3 +367,12 @@ files_content() {
 	run csp-fanout --color echo ::: a
 	[ "$status" -eq 255 ]
 }
+
+@test "--timeout N%: a job longer than N% of the median success is stopped, as by parallel" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same --timeout 300% -j1 'sleep {}; echo "{} it'"'"'s"' ::: 0.1 0.1 0.1 7.313 0.1
+	# No success yet, no median: the first job runs as long as it takes.
+	same --timeout 300% -j1 'sleep {}; echo "{}"' ::: 1.3 0.1
+	run csp-fanout --timeout 1.5% true ::: a
+	[ "$status" -eq 255 ]
+}

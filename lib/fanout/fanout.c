@@ -95,6 +95,7 @@ struct fan {
 	int64_t next_start;        /* --delay: no job starts before */
 	int eofstr_seen;           /* -E: the input ended at its record */
 	off_t part_at;             /* --pipepart: where the next part starts */
+	struct csp__runtimes *rt;  /* --timeout N%: the successes' runtimes */
 };
 
 static void
@@ -884,6 +885,9 @@ job_done(struct fan *f, struct job *j)
 		o->failed++;
 	else
 		o->succeeded++;
+	if (!failed && o->timeout_pct > 0 &&
+	    (o->timeout_ms = csp__timeout_pct(&f->rt, j->pub.runtime_ms, o->timeout_pct)) == -1)
+		return -1;
 	halt_check(f, j);
 	if (o->joblog_fd != -1)
 		csp_joblog_write(o->joblog_fd, &j->pub);  /* a log that fails must not stop the jobs */
@@ -1078,6 +1082,8 @@ timeouts(struct fan *f)
 	for (s = 0; s < f->maxslot; s++) {
 		if ((j = f->slot[s]) == NULL || j->reaped)
 			continue;
+		if (f->o->timeout_pct > 0)  /* the median moves: so does every deadline */
+			j->deadline = f->o->timeout_ms > 0 ? j->t0 + f->o->timeout_ms : CSP_FOREVER;
 		if (!j->stopping && j->deadline != CSP_FOREVER && now >= j->deadline) {
 			j->stopping = 1;
 			j->pub.timedout = 1;
@@ -1266,6 +1272,7 @@ teardown(struct fan *f)
 		sigaction(SIGCHLD, &f->oldchld, NULL);
 	}
 	close_fd(&f->devnull);
+	free(f->rt);
 	for (i = 0; f->pool != NULL && i < f->cap; i++) {
 		close_fd(&f->pool[i].fd[0]);
 		close_fd(&f->pool[i].fd[1]);

@@ -41,6 +41,9 @@ int csp__files_write(const csp_fanout_opt *o, const char *p, size_t n, char *nam
 size_t csp__color(long long seq, char *buf, size_t size);
 int csp__color_put(csp_wr *w, const char *tag, size_t taglen, const char *p, size_t n,
                    const csp_done *done);
+/* median.c: --timeout N%: N% of the median runtime of the jobs that succeeded */
+struct csp__runtimes;
+int64_t csp__timeout_pct(struct csp__runtimes **rt, int64_t ms, int pct);
 int csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status);
 /* fanout.c: one job a record (or block); fanpipe.c: pipe mode's long-lived workers. */
 int csp__fanout_pool(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
