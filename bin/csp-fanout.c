@@ -77,6 +77,8 @@ static const csp_opt help_opts[] = {
 	{ 294, "ctag", NULL, "--tag, each job's lines in a colour of its own" },
 	{ 295, "ctagstring", "str", "--tagstring str, each job's lines in a colour of its own" },
 	{ 296, "color", NULL, "with --tag or --tagstring: the same as --ctag" },
+	{ 297, "load", "n|+n|-n|n%", "start a job only while fewer processes run (cores+n, ...)" },
+	{ 298, "memfree", "size", "start a job only while this much memory is free" },
 	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
@@ -133,6 +135,36 @@ parse_jobs(const char *s, long *jobs)
 		return -1;
 	*jobs = (long)v;
 	return 0;
+}
+
+/* --load: N or N.N processes, +N or -N the cores plus or minus N, N% of the cores; parallel's. */
+static int
+parse_load(const char *s, double *load)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long long v;
+	char *end;
+
+	if (cores < 1)
+		cores = 1;
+	if ((s[0] == '+' || s[0] == '-') && csp_parse_count(s + 1, 0, INT_MAX, &v) == 0) {
+		*load = s[0] == '+' ? (double)(cores + v) : (double)(cores - v);
+		return 0;
+	}
+	if (s[0] >= '0' && s[0] <= '9' && s[strlen(s) - 1] == '%') {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%.*s", (int)strlen(s) - 1, s);
+		if (csp_parse_count(n, 0, INT_MAX, &v) == -1)
+			return -1;
+		*load = (double)cores * (double)v / 100;
+		return 0;
+	}
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	*load = strtod(s, &end);
+	return errno != 0 || *end != '\0' || *load > 1e9 ? -1 : 0;
 }
 
 /*
@@ -605,7 +637,7 @@ main(int argc, char *argv[])
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
 	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED,
 	       O_RETRY_FAILED, O_RESULTS, O_PIPEPART, O_RECSTART, O_RECEND, O_GROUPBY, O_FILES,
-	       O_TMPDIR, O_PLUS, O_CTAG, O_CTAGSTR, O_COLOR };
+	       O_TMPDIR, O_PLUS, O_CTAG, O_CTAGSTR, O_COLOR, O_LOAD, O_MEMFREE };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -674,6 +706,8 @@ main(int argc, char *argv[])
 		{ "ctagstring", required_argument, NULL, O_CTAGSTR },
 		{ "ctag-string", required_argument, NULL, O_CTAGSTR },
 		{ "color", no_argument, NULL, O_COLOR },
+		{ "load", required_argument, NULL, O_LOAD },
+		{ "memfree", required_argument, NULL, O_MEMFREE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -775,6 +809,15 @@ main(int argc, char *argv[])
 			break;
 		case O_COLOR:
 			o.flags |= CSP_FANOUT_COLOR;
+			break;
+		case O_LOAD:
+			if (parse_load(optarg, &o.max_load) == -1)
+				errx(EXIT_ERR, "--load: not a load (N, N.N, +N, -N or N%%): %s", optarg);
+			break;
+		case O_MEMFREE:
+			if (csp_parse_size(optarg, 0, 1ULL << 60, &size) == -1)
+				errx(EXIT_ERR, "--memfree: not a size (1G, 512M, ...): %s", optarg);
+			o.memfree = size;
 			break;
 		case 'u':
 			o.flags |= CSP_FANOUT_UNGROUP;

@@ -298,6 +298,8 @@ typedef struct csp_fanout_opt {
 	const char *recstart, *recend;  /* --pipe: blocks end where these meet; NULL default */
 	int group_by;             /* --pipe --group-by: lines of one value of this column together */
 	const char *tmpdir;       /* --files: where; NULL $TMPDIR or /tmp */
+	double max_load;          /* --load: start jobs only below this many running processes; 0 any */
+	unsigned long long memfree;  /* --memfree: ...and with this many bytes free; 0 any */
 	long long total, failed, succeeded;  /* out: jobs run and how they ended */
 	int stopped;              /* out: some job was stopped by a signal of ours */
 	int halted;               /* out: a --halt condition was met */

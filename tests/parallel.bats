@@ -376,3 +376,22 @@ files_content() {
 	run csp-fanout --timeout 1.5% true ::: a
 	[ "$status" -eq 255 ]
 }
+
+@test "--load, --memfree: jobs start only below the load and with the memory free, as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same --load 100000 echo ::: a 'b c' "d'e"
+	same --load 100000% echo ::: a
+	same --load +100000 --memfree 1M echo ::: a '$b'
+	# A load no machine is below (we run ourselves) or memory no machine has: nothing starts.
+	for gate in "--load 1" "--memfree 1000T"; do
+		# shellcheck disable=SC2086 # the option and its value
+		timeout 2 parallel --will-cite $gate echo ::: a > "$BATS_TEST_TMPDIR/p" 2>&1 && ws=0 || ws=$?
+		# shellcheck disable=SC2086
+		leakfree csp-timeout 2 csp-fanout $gate echo ::: a
+		[ "$ws" -eq 124 ] && [ ! -s "$BATS_TEST_TMPDIR/p" ]
+		assert_failure 124
+		assert_output ""
+	done
+	run csp-fanout --load x echo ::: a
+	[ "$status" -eq 255 ]
+}

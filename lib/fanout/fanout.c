@@ -1122,7 +1122,7 @@ can_start(struct fan *f)
 {
 	if (f->stop_new || f->eof || f->running >= f->jobs)
 		return 0;
-	if (f->o->delay_ms > 0 && csp_now() < f->next_start)
+	if ((f->o->delay_ms > 0 || CSP__GATED(f->o)) && csp_now() < f->next_start)
 		return 0;
 	/* -k: no more than the window of finished jobs waiting for an earlier one. */
 	return !f->keep || (size_t)(f->next_seq + 1 - f->next_print - f->running) < f->window;
@@ -1155,6 +1155,10 @@ start_jobs(struct fan *f)
 	int r;
 
 	while (can_start(f)) {
+		if (CSP__GATED(f->o) && csp__gate_shut(f->o)) {  /* --load, --memfree: later */
+			f->next_start = csp_after(CSP__GATE_MS);
+			return 0;
+		}
 		r = f->pipe ? next_block(f, &rec, &len) : gather(f);
 		if (r == -2)
 			return -1;
@@ -1349,7 +1353,7 @@ run(struct fan *f)
 		if (f->running == 0 && (f->eof || f->stop_new))
 			return 0;
 		next = timeouts(f);
-		if (f->o->delay_ms > 0 && !f->eof && !f->stop_new)
+		if ((f->o->delay_ms > 0 || CSP__GATED(f->o)) && !f->eof && !f->stop_new)
 			next = csp__min_deadline(next, f->next_start);
 		if (f->o->bar_fd != -1)
 			next = csp__min_deadline(next, f->bar_next);

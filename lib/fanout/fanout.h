@@ -44,6 +44,10 @@ int csp__color_put(csp_wr *w, const char *tag, size_t taglen, const char *p, siz
 /* median.c: --timeout N%: N% of the median runtime of the jobs that succeeded */
 struct csp__runtimes;
 int64_t csp__timeout_pct(struct csp__runtimes **rt, int64_t ms, int pct);
+/* gate.c: --load, --memfree: 1 while no job may start; looked at again this often */
+#define CSP__GATED(o) ((o)->max_load > 0 || (o)->memfree > 0)
+#define CSP__GATE_MS 250
+int csp__gate_shut(const csp_fanout_opt *o);
 int csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status);
 /* fanout.c: one job a record (or block); fanpipe.c: pipe mode's long-lived workers. */
 int csp__fanout_pool(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
