@@ -72,7 +72,7 @@ static const csp_opt help_opts[] = {
 	{ 289, "recend", "str", "--pipe: records end with str (\\n)" },
 	{ 290, "group-by", "column", "--pipe: lines with one value in this column (of --colsep's) together" },
 	{ 291, "files", NULL, "each job's output in a file; the files' names are the output" },
-	{ 292, "tmpdir", "dir", "--files: the files go in dir, not $TMPDIR or /tmp" },
+	{ 292, "tmpdir", "dir", "--files: the files go in dir, not $TMPDIR or /tmp (--tempdir)" },
 	{ 293, "plus", NULL, "more replacement strings: {+/} {+.} {..} {/..} {##} {0#} ..." },
 	{ 294, "ctag", NULL, "--tag, each job's lines in a colour of its own" },
 	{ 295, "ctagstring", "str", "--tagstring str, each job's lines in a colour of its own" },
