@@ -441,14 +441,14 @@ parse_delim(const char *s)
 }
 
 /*
- * --pipepart: the file must be seekable; --block -N (or none: -10) means
- * N parts a job slot, as parallel sizes them.
+ * --pipepart: the file must be seekable; --block -N (or none: -10; with
+ * --round-robin -1) means N parts a job slot, as parallel sizes them.
  */
 static int
 part_block(csp_fanout_opt *o, int fd, const char *path, int set, int neg)
 {
 	struct stat st;
-	long long parts = set ? (long long)o->block : 10, slots = o->jobs > 0 ? o->jobs : 1;
+	long long parts = set ? (long long)o->block : neg ? 1 : 10, slots = o->jobs > 0 ? o->jobs : 1;
 
 	if (path == NULL || strcmp(path, "-") == 0 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		errno = ESPIPE;
@@ -722,7 +722,7 @@ main(int argc, char *argv[])
 	unsigned long long size;
 	long long v;
 	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd, quote = 0, shuf = 0;
-	int nfiles = 0, header = 0, resume = 0, blockneg = 0, blockset = 0;
+	int nfiles = 0, header = 0, resume = 0, blockneg = 0, blockset = 0, rr = 0;
 	const char *joblog = NULL;
 	const char *hdr[64] = { NULL };
 	const char *files[64];
@@ -860,7 +860,8 @@ main(int argc, char *argv[])
 			header = 1;
 			break;
 		case O_RR:
-			break;  /* --pipe without -k: long-lived workers take the blocks in turn already */
+			rr = 1;  /* --pipe without -k: long-lived workers take the blocks in turn already */
+			break;
 		case 'j':
 		case 'P':
 			if (parse_jobs(optarg, &o.jobs) == -1)
@@ -1053,7 +1054,7 @@ main(int argc, char *argv[])
 	o.args = args;
 	if (argfile != NULL && strcmp(argfile, "-") != 0)
 		infd = open_argfile(argfile);
-	if ((o.flags & CSP_FANOUT_PART) && part_block(&o, infd, argfile, blockset, blockneg) == -1)
+	if ((o.flags & CSP_FANOUT_PART) && part_block(&o, infd, argfile, blockset && !rr, blockneg || rr) == -1)
 		err(EXIT_ERR, "--pipepart: %s", argfile);
 	/* -j 0 is as many as descriptors allow: let them allow what they can. */
 	if (o.jobs == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {

@@ -239,6 +239,8 @@ setup() {
 		same --pipepart -a "$d/seq" --block "$b" wc -l
 	done
 	same --pipepart -a "$d/seq" 'wc -c'
+	same -j3 --pipepart -a "$d/seq" --round-robin wc -l
+	same -j3 --pipepart -a "$d/seq" --round-robin --block 10k wc -l
 	same -j1 --pipepart -a "$d/seq" --block 10k cksum
 	printf 'aaaaaaaaaaaa\nbbbb\ncc\ndd\n' > "$d/short"
 	same --pipepart -a "$d/short" --block 5 'tr -d "\n"; echo'
