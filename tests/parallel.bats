@@ -271,6 +271,11 @@ setup() {
 	seq 100000 > "$d/seq"
 	same -i "$d/seq" --pipe --recend 99 --block 10k wc -c
 	same -i "$d/seq" --pipe --recend '\n' --recstart 5 --block 10k wc -c
+	# Empty: records end anywhere.
+	printf 'abcdefg' > "$d/ab"
+	same -i "$d/ab" --pipe --recend '' -N2 'cat; echo'
+	same -i "$d/ab" --pipe --recstart '' --block 3 'cat; echo'
+	same --pipepart -a "$d/ab" --recend '' --block 3 'cat; echo'
 }
 
 @test "--group-by COLUMN: --pipe's blocks hold whole groups, as parallel's" {

@@ -34,7 +34,7 @@ find_sep(const char *p, const char *end, const csp_fanout_opt *o, size_t *endlen
 	*endlen = ne;
 	for (; p + ne + ns <= end; p = q + 1) {
 		if (ne + ns == 0)
-			return p;
+			return p <= end ? p : NULL;  /* records end anywhere, the very end too */
 		if ((q = memmem(p, (size_t)(end - p), ne ? re : rs, ne ? ne : ns)) == NULL ||
 		    q + ne + ns > end)
 			return NULL;
