@@ -886,12 +886,13 @@ main(int argc, char *argv[])
 		case O_TIMEOUT:
 			/* N%: of the median runtime of the jobs that succeeded, as parallel's */
 			if (*optarg != '\0' && optarg[strlen(optarg) - 1] == '%') {
-				char pct[32];
+				char *end;
 
-				snprintf(pct, sizeof(pct), "%.*s", (int)strlen(optarg) - 1, optarg);
-				if (csp_parse_count(pct, 1, 1000000, &v) == -1)
-					errx(EXIT_ERR, "--timeout: not a whole percentage: %s", optarg);
-				o.timeout_pct = (int)v;
+				errno = 0;
+				o.timeout_pct = strtod(optarg, &end);
+				if (optarg[0] < '0' || optarg[0] > '9' || errno != 0 || *end != '%' ||
+				    end[1] != '\0' || o.timeout_pct <= 0 || o.timeout_pct > 1e6)
+					errx(EXIT_ERR, "--timeout: not a percentage: %s", optarg);
 				o.timeout_ms = 0;
 				break;
 			}

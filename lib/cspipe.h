@@ -278,7 +278,7 @@ typedef struct csp_fanout_opt {
 	long long halt_n;         /* halt at this count... */
 	int halt_pct;             /* ...or, if set, at this percentage of all jobs */
 	int64_t timeout_ms;       /* per job; 0 none */
-	int timeout_pct;          /* --timeout N%: N% of the median success; timeout_ms follows it */
+	double timeout_pct;       /* --timeout N%: N% of the median success; timeout_ms follows it */
 	int64_t grace_ms;         /* between SIGTERM and SIGKILL */
 	long long retries;        /* runs of a failing job; 0 until it succeeds */
 	size_t block;             /* CSP_FANOUT_PIPE: bytes per block */

@@ -380,8 +380,11 @@ files_content() {
 	same --timeout 300% -j1 'sleep {}; echo "{} it'"'"'s"' ::: 0.1 0.1 0.1 7.313 0.1
 	# No success yet, no median: the first job runs as long as it takes.
 	same --timeout 300% -j1 'sleep {}; echo "{}"' ::: 1.3 0.1
-	run csp-fanout --timeout 1.5% true ::: a
-	[ "$status" -eq 255 ]
+	same --timeout 250.5% -j1 'sleep {}; echo "{}"' ::: 0.1 0.1 7.313 0.1
+	for bad in 0% x% 1.5%% % -5%; do
+		run csp-fanout --timeout "$bad" true ::: a
+		[ "$status" -eq 255 ]
+	done
 }
 
 @test "--load, --memfree: jobs start only below the load and with the memory free, as parallel's" {

@@ -43,7 +43,7 @@ int csp__color_put(csp_wr *w, const char *tag, size_t taglen, const char *p, siz
                    const csp_done *done);
 /* median.c: --timeout N%: N% of the median runtime of the jobs that succeeded */
 struct csp__runtimes;
-int64_t csp__timeout_pct(struct csp__runtimes **rt, int64_t ms, int pct);
+int64_t csp__timeout_pct(struct csp__runtimes **rt, int64_t ms, double pct);
 /* gate.c: --load, --memfree: 1 while no job may start; looked at again this often */
 #define CSP__GATED(o) ((o)->max_load > 0 || (o)->memfree > 0)
 #define CSP__GATE_MS 250

@@ -26,7 +26,7 @@ cmp(const void *a, const void *b)
 
 /* One more success, ms long; the timeout it gives now (ms, at least 1), or -1 (ENOMEM). */
 int64_t
-csp__timeout_pct(struct csp__runtimes **rt, int64_t ms, int pct)
+csp__timeout_pct(struct csp__runtimes **rt, int64_t ms, double pct)
 {
 	struct csp__runtimes *r = *rt;
 	int64_t sorted[KEPT], t;
@@ -39,6 +39,6 @@ csp__timeout_pct(struct csp__runtimes **rt, int64_t ms, int pct)
 		r->n++;
 	memcpy(sorted, r->ms, (size_t)r->n * sizeof(sorted[0]));
 	qsort(sorted, (size_t)r->n, sizeof(sorted[0]), cmp);
-	t = sorted[(r->n - 1) / 2] * pct / 100;  /* the lower middle, as parallel takes it */
+	t = (int64_t)((double)sorted[(r->n - 1) / 2] * pct / 100);  /* the lower middle, as parallel */
 	return t > 0 ? t : 1;
 }
