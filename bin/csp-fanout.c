@@ -27,7 +27,7 @@ static const csp_opt help_opts[] = {
 	{ 258, "line-buffer", NULL, "whole lines as they come, jobs mixed (--lb)" },
 	{ 259, "bar", NULL, "progress on standard error" },
 	{ 260, "halt", "when,why=n[%]", "soon|now, after n (n%) jobs fail|succeed|are done (--halt-on-error)" },
-	{ 261, "timeout", "duration", "stop a job that runs longer than this" },
+	{ 261, "timeout", "duration|N%", "stop a job that runs longer than this (N% of the median)" },
 	{ 262, "retries", "n", "run a failing job up to n times" },
 	{ 263, "joblog", "file", "a line per job to file, as GNU parallel writes it (--jl)" },
 	{ 264, "grace", "duration", "between SIGTERM and SIGKILL when stopping jobs" },
@@ -67,6 +67,18 @@ static const csp_opt help_opts[] = {
 	{ 285, "no-notice", NULL, "accepted and ignored" },
 	{ 283, "eta", NULL, "the same as --bar" },
 	{ 286, "progress", NULL, "the same as --bar" },
+	{ 287, "pipepart", NULL, "--pipe from the -a file, cut where it lies, never read by us" },
+	{ 288, "recstart", "str", "--pipe: records start with str" },
+	{ 289, "recend", "str", "--pipe: records end with str (\\n)" },
+	{ 290, "group-by", "column", "--pipe: lines with one value in this column (of --colsep's) together" },
+	{ 291, "files", NULL, "each job's output in a file; the files' names are the output" },
+	{ 292, "tmpdir", "dir", "--files: the files go in dir, not $TMPDIR or /tmp (--tempdir)" },
+	{ 293, "plus", NULL, "more replacement strings: {+/} {+.} {..} {/..} {##} {0#} ..." },
+	{ 294, "ctag", NULL, "--tag, each job's lines in a colour of its own" },
+	{ 295, "ctagstring", "str", "--tagstring str, each job's lines in a colour of its own" },
+	{ 296, "color", NULL, "with --tag or --tagstring: the same as --ctag" },
+	{ 297, "load", "n|+n|-n|n%", "start a job only while fewer processes run (cores+n, ...)" },
+	{ 298, "memfree", "size", "start a job only while this much memory is free" },
 	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
@@ -123,6 +135,36 @@ parse_jobs(const char *s, long *jobs)
 		return -1;
 	*jobs = (long)v;
 	return 0;
+}
+
+/* --load: N or N.N processes, +N or -N the cores plus or minus N, N% of the cores; parallel's. */
+static int
+parse_load(const char *s, double *load)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long long v;
+	char *end;
+
+	if (cores < 1)
+		cores = 1;
+	if ((s[0] == '+' || s[0] == '-') && csp_parse_count(s + 1, 0, INT_MAX, &v) == 0) {
+		*load = s[0] == '+' ? (double)(cores + v) : (double)(cores - v);
+		return 0;
+	}
+	if (s[0] >= '0' && s[0] <= '9' && s[strlen(s) - 1] == '%') {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%.*s", (int)strlen(s) - 1, s);
+		if (csp_parse_count(n, 0, INT_MAX, &v) == -1)
+			return -1;
+		*load = (double)cores * (double)v / 100;
+		return 0;
+	}
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	*load = strtod(s, &end);
+	return errno != 0 || *end != '\0' || *load > 1e9 ? -1 : 0;
 }
 
 /*
@@ -221,11 +263,34 @@ is_sep(const char *s, const char *sep, const char *sepplus)
 	       strcmp(s, "::::+") == 0;
 }
 
+/* --plus: parallel's further replacement strings (and {N..} forms of the path ones). */
+static const char *const plus_strs[] = {
+	"{##}", "{0#}", "{0%}", "+/}", "+.}", "+..}", "+...}", "..}", "...}",
+};
+static int plus;
+
 /* Does the word hold a replacement string ({} or -I's)? */
 static int
 has_rep(const char *s, const char *recstr)
 {
+	size_t i;
+
+	for (i = 0; plus && i < sizeof(plus_strs) / sizeof(plus_strs[0]); i++)
+		if (strstr(s, plus_strs[i]) != NULL && strchr(s, '{') != NULL)
+			return 1;
 	return csp_replace_has(s) || (recstr != NULL && strstr(s, recstr) != NULL);
+}
+
+/* --plus: {##} and {0#} need the number of jobs before the first starts. */
+static int
+needs_total(char **cmd, int n)
+{
+	int i;
+
+	for (i = 0; plus && i < n; i++)
+		if (strstr(cmd[i], "{##}") != NULL || strstr(cmd[i], "{0#}") != NULL)
+			return 1;
+	return 0;
 }
 
 /* What makes one word a shell command line rather than a program's name. */
@@ -373,6 +438,49 @@ parse_delim(const char *s)
 			if (e[0] == s[1])
 				return (unsigned char)e[1];
 	return -1;
+}
+
+/*
+ * --pipepart: the file must be seekable; --block -N (or none: -10; with
+ * --round-robin -1) means N parts a job slot, as parallel sizes them.
+ */
+static int
+part_block(csp_fanout_opt *o, int fd, const char *path, int set, int neg)
+{
+	struct stat st;
+	long long parts = set ? (long long)o->block : neg ? 1 : 10, slots = o->jobs > 0 ? o->jobs : 1;
+
+	if (path == NULL || strcmp(path, "-") == 0 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		errno = ESPIPE;
+		return -1;
+	}
+	if (!set || neg)
+		o->block = (size_t)(1 + st.st_size / slots / parts);
+	return 0;
+}
+
+/* --recstart, --recend: \n \t \r \\ \' \" as parallel reads them, in place; -1 for \0. */
+static int
+unescape(char *s)
+{
+	static const char esc[] = "n\nt\tr\r\\\\''\"\"";
+	const char *e;
+	char *d = s;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' && s[1] == '0')
+			return -1;
+		for (e = esc; *s == '\\' && *e != '\0' && e[0] != s[1]; e += 2)
+			;
+		if (*s == '\\' && *e != '\0') {
+			*d++ = e[1];
+			s++;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+	return 0;
 }
 
 /* What the run tells the user, each at most once a name: a command that cannot run, a halt. */
@@ -528,7 +636,8 @@ main(int argc, char *argv[])
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
 	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED,
-	       O_RETRY_FAILED, O_RESULTS };
+	       O_RETRY_FAILED, O_RESULTS, O_PIPEPART, O_RECSTART, O_RECEND, O_GROUPBY, O_FILES,
+	       O_TMPDIR, O_PLUS, O_CTAG, O_CTAGSTR, O_COLOR, O_LOAD, O_MEMFREE };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -584,6 +693,21 @@ main(int argc, char *argv[])
 		{ "eta", no_argument, NULL, O_BAR },
 		{ "progress", no_argument, NULL, O_BAR },
 		{ "round", no_argument, NULL, O_RR },
+		{ "pipepart", no_argument, NULL, O_PIPEPART },
+		{ "pipe-part", no_argument, NULL, O_PIPEPART },
+		{ "recstart", required_argument, NULL, O_RECSTART },
+		{ "recend", required_argument, NULL, O_RECEND },
+		{ "group-by", required_argument, NULL, O_GROUPBY },
+		{ "files", no_argument, NULL, O_FILES },
+		{ "tmpdir", required_argument, NULL, O_TMPDIR },
+		{ "tempdir", required_argument, NULL, O_TMPDIR },
+		{ "plus", no_argument, NULL, O_PLUS },
+		{ "ctag", no_argument, NULL, O_CTAG },
+		{ "ctagstring", required_argument, NULL, O_CTAGSTR },
+		{ "ctag-string", required_argument, NULL, O_CTAGSTR },
+		{ "color", no_argument, NULL, O_COLOR },
+		{ "load", required_argument, NULL, O_LOAD },
+		{ "memfree", required_argument, NULL, O_MEMFREE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -598,7 +722,7 @@ main(int argc, char *argv[])
 	unsigned long long size;
 	long long v;
 	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd, quote = 0, shuf = 0;
-	int nfiles = 0, header = 0, resume = 0;
+	int nfiles = 0, header = 0, resume = 0, blockneg = 0, blockset = 0, rr = 0;
 	const char *joblog = NULL;
 	const char *hdr[64] = { NULL };
 	const char *files[64];
@@ -676,8 +800,24 @@ main(int argc, char *argv[])
 			quote = 1;
 			break;
 		case O_TAGSTR:
-			o.flags |= CSP_FANOUT_TAG;
+		case O_CTAGSTR:
+			o.flags |= CSP_FANOUT_TAG | (ch == O_CTAGSTR ? CSP_FANOUT_COLOR : 0);
 			o.tagstr = optarg;
+			break;
+		case O_CTAG:
+			o.flags |= CSP_FANOUT_TAG | CSP_FANOUT_COLOR;
+			break;
+		case O_COLOR:
+			o.flags |= CSP_FANOUT_COLOR;
+			break;
+		case O_LOAD:
+			if (parse_load(optarg, &o.max_load) == -1)
+				errx(EXIT_ERR, "--load: not a load (N, N.N, +N, -N or N%%): %s", optarg);
+			break;
+		case O_MEMFREE:
+			if (csp_parse_size(optarg, 0, 1ULL << 60, &size) == -1)
+				errx(EXIT_ERR, "--memfree: not a size (1G, 512M, ...): %s", optarg);
+			o.memfree = size;
 			break;
 		case 'u':
 			o.flags |= CSP_FANOUT_UNGROUP;
@@ -685,6 +825,10 @@ main(int argc, char *argv[])
 		case O_DELAY:
 			if (csp_parse_duration(optarg, &o.delay_ms) == -1)
 				errx(EXIT_ERR, "--delay: not a duration: %s", optarg);
+			break;
+		case O_PLUS:
+			plus = 1;
+			o.flags |= CSP_FANOUT_PLUS;
 			break;
 		case O_SHUF:
 			shuf = 1;
@@ -716,7 +860,8 @@ main(int argc, char *argv[])
 			header = 1;
 			break;
 		case O_RR:
-			break;  /* --pipe without -k: long-lived workers take the blocks in turn already */
+			rr = 1;  /* --pipe without -k: long-lived workers take the blocks in turn already */
+			break;
 		case 'j':
 		case 'P':
 			if (parse_jobs(optarg, &o.jobs) == -1)
@@ -739,8 +884,21 @@ main(int argc, char *argv[])
 				errx(EXIT_ERR, "--halt: not never, or now|soon,fail|success|done=N[%%]: %s", optarg);
 			break;
 		case O_TIMEOUT:
+			/* N%: of the median runtime of the jobs that succeeded, as parallel's */
+			if (*optarg != '\0' && optarg[strlen(optarg) - 1] == '%') {
+				char *end;
+
+				errno = 0;
+				o.timeout_pct = strtod(optarg, &end);
+				if (optarg[0] < '0' || optarg[0] > '9' || errno != 0 || *end != '%' ||
+				    end[1] != '\0' || o.timeout_pct <= 0 || o.timeout_pct > 1e6)
+					errx(EXIT_ERR, "--timeout: not a percentage: %s", optarg);
+				o.timeout_ms = 0;
+				break;
+			}
 			if (csp_parse_duration(optarg, &o.timeout_ms) == -1 || o.timeout_ms <= 0)
-				errx(EXIT_ERR, "--timeout: not a duration: %s", optarg);
+				errx(EXIT_ERR, "--timeout: not a duration (or N%%): %s", optarg);
+			o.timeout_pct = 0;
 			break;
 		case O_RETRIES:
 			if (csp_parse_count(optarg, 0, INT_MAX, &o.retries) == -1)
@@ -767,9 +925,33 @@ main(int argc, char *argv[])
 			o.flags |= CSP_FANOUT_PIPE;
 			break;
 		case O_BLOCK:
-			if (csp_parse_size(optarg, 1, 1ULL << 40, &size) == -1)
+			/* -N: --pipepart's file in N parts a job slot */
+			if (csp_parse_size(optarg + (*optarg == '-'), 1, 1ULL << 40, &size) == -1)
 				errx(EXIT_ERR, "--block: not a size (1M, 512k, ...): %s", optarg);
 			o.block = (size_t)size;
+			blockneg = *optarg == '-';
+			blockset = 1;
+			break;
+		case O_PIPEPART:
+			o.flags |= CSP_FANOUT_PIPE | CSP_FANOUT_PART;
+			break;
+		case O_RECSTART:
+		case O_RECEND:
+			if (unescape(optarg) == -1)
+				errx(EXIT_ERR, "--%s: \\0 cannot be part of it: %s",
+				     ch == O_RECSTART ? "recstart" : "recend", optarg);
+			*(ch == O_RECSTART ? &o.recstart : &o.recend) = optarg;
+			break;
+		case O_GROUPBY:
+			if (csp_parse_count(optarg, 1, INT_MAX, &v) == -1)
+				errx(EXIT_ERR, "--group-by: not a column number: %s", optarg);
+			o.group_by = (int)v;
+			break;
+		case O_FILES:
+			o.flags |= CSP_FANOUT_FILES;
+			break;
+		case O_TMPDIR:
+			o.tmpdir = optarg;
 			break;
 		case O_ARGSEP:
 			if (*optarg == '\0')
@@ -814,7 +996,8 @@ main(int argc, char *argv[])
 		if (!file)
 			add_source(&src, cmd + k0, (size_t)(i - k0), link);
 	}
-	if (src.n == 0 && (shuf || (header && argfile != NULL)))
+	if (src.n == 0 && !(o.flags & CSP_FANOUT_PIPE) &&
+	    (shuf || (header && argfile != NULL) || needs_total(cmd, ncmd)))
 		read_source(&src, nfiles == 1 ? -1 : infd, nfiles == 1 ? files[0] : "standard input",
 		            delim, 0);
 	/* --header :: each source's first value names it, {name} its value. */
@@ -829,8 +1012,18 @@ main(int argc, char *argv[])
 		errx(EXIT_ERR, "--header: with --colsep, or with ::: or :::: sources");
 	if ((o.flags & CSP_FANOUT_PIPE) && src.n > 0)
 		errx(EXIT_ERR, "--pipe: the records come from the input, not from :::");
-	if ((o.flags & CSP_FANOUT_PIPE) && (o.flags & CSP_FANOUT_TAG))
-		errx(EXIT_ERR, "--tag: not with --pipe");
+	if ((o.flags & CSP_FANOUT_PART) && (nfiles != 1 || src.n > 0))
+		errx(EXIT_ERR, "--pipepart: needs one -a file, and no ::: sources");
+	if ((o.flags & CSP_FANOUT_PART) && (o.per_job != 0 || o.group_by > 0))
+		errx(EXIT_ERR, "--pipepart: not with -N or --group-by");
+	if (!(o.flags & CSP_FANOUT_PIPE) && (o.recstart != NULL || o.recend != NULL || o.group_by > 0))
+		errx(EXIT_ERR, "--recstart, --recend, --group-by: with --pipe or --pipepart");
+	if ((o.flags & CSP_FANOUT_FILES) && (o.flags & (CSP_FANOUT_UNGROUP | CSP_FANOUT_LINEBUF)))
+		errx(EXIT_ERR, "--files: not with -u or --line-buffer");
+	if ((o.flags & CSP_FANOUT_COLOR) && !(o.flags & CSP_FANOUT_TAG))
+		errx(EXIT_ERR, "--color: with --tag or --tagstring (or --ctag)");
+	if (blockneg && !(o.flags & CSP_FANOUT_PART))
+		errx(EXIT_ERR, "--block: a negative size is for --pipepart");
 	if (src.n > 1 && o.colsep != NULL)
 		errx(EXIT_ERR, "--colsep: with one input source only");
 	if (src.n > 0) {
@@ -862,6 +1055,8 @@ main(int argc, char *argv[])
 	o.args = args;
 	if (argfile != NULL && strcmp(argfile, "-") != 0)
 		infd = open_argfile(argfile);
+	if ((o.flags & CSP_FANOUT_PART) && part_block(&o, infd, argfile, blockset && !rr, blockneg || rr) == -1)
+		err(EXIT_ERR, "--pipepart: %s", argfile);
 	/* -j 0 is as many as descriptors allow: let them allow what they can. */
 	if (o.jobs == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;

@@ -397,6 +397,10 @@ int csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done);
 #define CSP_FANOUT_FILL 1024   /* -X, -m, --xargs: as many records a job as fit */
 #define CSP_FANOUT_SPREAD 2048 /* -X, -m: ...spread evenly over the job slots */
 #define CSP_FANOUT_CAT 4096    /* --pipe --cat: {} names a file holding the block */
+#define CSP_FANOUT_PART 8192   /* --pipepart: in's fd a seekable file, parts sent unread */
+#define CSP_FANOUT_FILES 16384 /* --files: each job's stdout in a file; its name goes out */
+#define CSP_FANOUT_PLUS 32768  /* --plus: parallel's {+/} {+.} {..} {##} {0#} ... too */
+#define CSP_FANOUT_COLOR 65536 /* --ctag: tagged lines in a colour by job, as parallel's */
 enum { CSP_HALT_NEVER, CSP_HALT_SOON, CSP_HALT_NOW };
 enum { CSP_HALT_FAIL, CSP_HALT_SUCCESS, CSP_HALT_DONE };
 typedef struct csp_fanout_job {
@@ -425,6 +429,7 @@ typedef struct csp_fanout_opt {
 	long long halt_n;         /* halt at this count... */
 	int halt_pct;             /* ...or, if set, at this percentage of all jobs */
 	int64_t timeout_ms;       /* per job; 0 none */
+	double timeout_pct;       /* --timeout N%: N% of the median success; timeout_ms follows it */
 	int64_t grace_ms;         /* between SIGTERM and SIGKILL */
 	long long retries;        /* runs of a failing job; 0 until it succeeds */
 	size_t block;             /* CSP_FANOUT_PIPE: bytes per block */
@@ -441,6 +446,11 @@ typedef struct csp_fanout_opt {
 	const char *eofstr;       /* -E: a record equal to it ends the input; NULL none */
 	int (*skip)(long long seq, void *arg);  /* --resume: 1 if job seq is not to run */
 	const char *results;      /* --results: outputs in files under it, none to out */
+	const char *recstart, *recend;  /* --pipe: blocks end where these meet; NULL default */
+	int group_by;             /* --pipe --group-by: lines of one value of this column together */
+	const char *tmpdir;       /* --files: where; NULL $TMPDIR or /tmp */
+	double max_load;          /* --load: start jobs only below this many running processes; 0 any */
+	unsigned long long memfree;  /* --memfree: ...and with this many bytes free; 0 any */
 	long long total, failed, succeeded;  /* out: jobs run and how they ended */
 	int stopped;              /* out: some job was stopped by a signal of ours */
 	int halted;               /* out: a --halt condition was met */

@@ -643,6 +643,54 @@ SETSID='touch "$1/up"; setsid sleep 60 & sleep 60'
 	assert_output --partial "status: 143"
 }
 
+@test "--pipepart: SIGTERM stops the part jobs; exit 143, nothing left" {
+	seq 200000 > "$BATS_TEST_TMPDIR/big"
+	leakfree bash -c "$WAIT_FOR"'
+		csp-fanout -j2 --pipepart -a "$1/big" --block 100k sh -c "touch \"\$1/up{#}\"; cat > /dev/null; exec sleep 60" sh "$1" 3>&- &
+		pid=$!
+		wait_for "$1/up1"; wait_for "$1/up2"
+		kill -TERM $pid
+		wait $pid
+		echo "status: $?"
+	' sh "$BATS_TEST_TMPDIR"
+	assert_output "status: 143"
+}
+
+@test "--pipepart -k: a file's parts come back whole, in order, byte for byte" {
+	# 20 MB of records with blanks, quotes, $ and no final newline.
+	awk 'BEGIN { for (i = 0; i < 400000; i++) printf "%d a b \"q\" $x '\''s\n", i; printf "end" }' \
+		> "$BATS_TEST_TMPDIR/big"
+	for b in 64k 1M -3; do
+		leakfree sh -c 'csp-fanout -k -j3 --pipepart -a "$1" --block "$2" cat | cksum' sh "$BATS_TEST_TMPDIR/big" "$b"
+		assert_output "$(cksum < "$BATS_TEST_TMPDIR/big")"
+	done
+	leakfree sh -c 'csp-fanout -k -j3 --pipepart -a "$1" --block 1M --recend "s\n" cat | cksum' sh "$BATS_TEST_TMPDIR/big"
+	assert_output "$(cksum < "$BATS_TEST_TMPDIR/big")"
+}
+
+@test "--files: every file named holds its job's output; a missing --tmpdir is an error naming it" {
+	mkdir "$BATS_TEST_TMPDIR/t"
+	leakfree sh -c 'seq 300 | csp-fanout -j4 --files --tmpdir "$1" sh -c "seq \$1" sh | xargs cat | sort -n | cksum' sh "$BATS_TEST_TMPDIR/t"
+	assert_output "$(for i in $(seq 300); do seq "$i"; done | sort -n | cksum)"
+	[ "$(find "$BATS_TEST_TMPDIR/t" -name 'par*.par' | wc -l)" -eq 300 ]
+	leakfree csp-fanout --files --tmpdir "$BATS_TEST_TMPDIR/none" echo ::: a
+	[ "$status" -eq 255 ]
+	assert_output --partial "No such file"
+}
+
+@test "--pipepart, --recstart, --group-by, --load, --memfree: bad values are usage errors naming them" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	for o in "--pipepart -a $BATS_TEST_TMPDIR/fifo" "--pipepart" \
+		"--pipepart -N2 -a /etc/passwd" "--recstart a\0" "--recend x" "--group-by 0" "--group-by x" \
+		"--load soon" "--memfree 1Q" "--block -3" "--timeout 5x%" "--color" "--files -u"; do
+		# shellcheck disable=SC2086 # option and value
+		leakfree csp-fanout $o cat < /dev/null
+		echo "$o: $status $output"
+		[ "$status" -eq 255 ]
+		assert_output --partial "${o%% *}"
+	done
+}
+
 # ---- bad input ----
 
 @test "an unknown option is a usage error: 255, apart from the failed-job counts" {

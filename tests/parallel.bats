@@ -230,3 +230,178 @@ setup() {
 	diff -r "$d/p" "$d/o"
 	[ "$(find "$d/o" -name stdout | wc -l)" -eq 8 ]
 }
+
+@test "--pipepart -a FILE: the file's parts cut where parallel cuts them" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	seq 100000 > "$d/seq"
+	for b in 1k 10k 100k -3; do
+		same --pipepart -a "$d/seq" --block "$b" wc -l
+	done
+	same --pipepart -a "$d/seq" 'wc -c'
+	same -j3 --pipepart -a "$d/seq" --round-robin wc -l
+	same -j3 --pipepart -a "$d/seq" --round-robin --block 10k wc -l
+	same -j1 --pipepart -a "$d/seq" --block 10k cksum
+	printf 'aaaaaaaaaaaa\nbbbb\ncc\ndd\n' > "$d/short"
+	same --pipepart -a "$d/short" --block 5 'tr -d "\n"; echo'
+	printf 'a b\n"q"\n$x\nno end' > "$d/odd"
+	same --pipepart -a "$d/odd" --block 2 'cat; echo "|"'
+	: > "$d/empty"
+	same --pipepart -a "$d/empty" 'cat; echo .'
+	printf '>a\nA A\n>b\n$B\n>c\n"C"' > "$d/fa"
+	same --pipepart -a "$d/fa" --recstart '>' --block 3 'echo [; cat; echo ]'
+	# What only a seekable file can give, refused as parallel refuses it.
+	run csp-fanout --pipepart -a /dev/stdin cat < /dev/null
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"--pipepart"* ]]
+}
+
+@test "--recstart, --recend: --pipe's blocks end where parallel ends them, -N records a block" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	printf '>a\nA A\n>b\n$B\n>c\n"C"' > "$d/fa"
+	for b in 1 3 5 8 12 100; do
+		same -i "$d/fa" --pipe --recstart '>' --block "$b" 'echo [; cat; echo ]'
+	done
+	same -i "$d/fa" --pipe --recstart '>' -N1 'echo [; cat; echo ]'
+	same -i "$d/fa" --pipe --recstart '>' --recend '\n' -N2 'echo [; cat; echo ]'
+	printf "x}y z}it's}\$q" > "$d/br"
+	same -i "$d/br" --pipe --recend '}' -N1 'echo [; cat; echo ]'
+	same -i "$d/br" --pipe --recend '}' --block 4 'echo [; cat; echo ]'
+	seq 100000 > "$d/seq"
+	same -i "$d/seq" --pipe --recend 99 --block 10k wc -c
+	same -i "$d/seq" --pipe --recend '\n' --recstart 5 --block 10k wc -c
+	# Empty: records end anywhere.
+	printf 'abcdefg' > "$d/ab"
+	same -i "$d/ab" --pipe --recend '' -N2 'cat; echo'
+	same -i "$d/ab" --pipe --recstart '' --block 3 'cat; echo'
+	same --pipepart -a "$d/ab" --recend '' --block 3 'cat; echo'
+}
+
+@test "--group-by COLUMN: --pipe's blocks hold whole groups, as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	printf 'a\t1\nb\t1\nc\t2\nd\t2\ne\t2\nf\t3\ng\t1\n' > "$d/g"
+	printf 'a,x y\nb,x y\nc,$z\nd,q"r\ne,q"r' > "$d/gc"
+	for b in 1 20 30 50 60 1k; do
+		same -i "$d/g" --pipe --group-by 2 --block "$b" 'echo [; cat; echo ]'
+		same -i "$d/gc" --pipe --group-by 2 --colsep , --block "$b" 'echo [; cat; echo ]'
+	done
+	same -i "$d/g" --pipe --group-by 2 -N1 'echo [; cat; echo ]'
+	same -i "$d/g" --pipe --group-by 2 -N2 'echo [; cat; echo ]'
+	same -i "$d/g" --pipe --group-by 1 -N3 'echo [; cat; echo ]'
+	same -i "$d/gc" --pipe --group-by 2 --colsep , -N1 'echo [; cat; echo ]'
+}
+
+# The contents of the files a --files run names, in turn (each removed once read).
+files_content() {
+	local f
+	while IFS= read -r f; do
+		cat "${f#*	}"
+		rm -f "${f#*	}"
+	done
+}
+
+@test "--files: each job's output in a file, the files named in order, as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	mkdir "$d/tp" "$d/to"
+	parallel --will-cite -k --files --tmpdir "$d/tp" 'printf "%s" {}; echo' ::: "${R[@]}" \
+		> "$d/p.names" 2>/dev/null
+	leakfree sh -c 'd=$1; shift; csp-fanout -k --files --tmpdir "$d/to" "$@" > "$d/o.names"' \
+		sh "$d" 'printf "%s" {}; echo' ::: "${R[@]}"
+	assert_success
+	[ "$(wc -l < "$d/o.names")" -eq "${#R[@]}" ]
+	grep -q "^$d/to/par.*\.par\$" "$d/o.names"
+	[ "$(files_content < "$d/p.names")" = "$(files_content < "$d/o.names")" ]
+	[ -z "$(ls "$d/to")" ]  # every file named was made, and only those
+	run csp-fanout --files -u echo ::: a
+	[ "$status" -eq 255 ]
+	printf 'a\nb\nno end' > "$d/in"
+	TMPDIR=$d/to leakfree sh -c 'csp-fanout -k --files --pipe -N1 cat < "$1/in" > "$1/o.names"' sh "$d"
+	TMPDIR=$d/tp parallel --will-cite -k --files --pipe -N1 cat < "$d/in" > "$d/p.names"
+	[ "$(files_content < "$d/p.names")" = "$(files_content < "$d/o.names")" ]
+}
+
+@test "-j N% as many slots as parallel's (-m spreads over them), with -N" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	for j in 30% 50% 75% 100% 125% 260%; do
+		same -j "$j" -m echo ::: 1 2 3 4 5 6 7 8 9 10 11 12 13
+	done
+	same -j 50% -N2 echo {2}-{1} ::: a 'b c' "d'e" '$f' g
+	same -j 200% -N3 'echo {3} {1}' ::: "${R[@]}"
+	same -j 100% -N1 echo ::: a b
+	printf 'one\ntwo\nthree\n' > "$BATS_TEST_TMPDIR/in"
+	same -i "$BATS_TEST_TMPDIR/in" -j 1% -N2 echo '[{1}]' '[{2}]'
+}
+
+@test "--tag and --tagstring with --pipe: parallel's empty tag, or the string" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	printf 'a,x y\nb,x y\nc,$z\nd,q"r\ne,q"r' > "$d/gc"
+	same -i "$d/gc" --tag --pipe -N2 cat
+	same -i "$d/gc" --tagstring '<{#}>' --pipe -N2 cat
+	same -i "$d/gc" --tag --pipe --group-by 2 --colsep , -N1 cat
+	same -i "$d/gc" --tag --pipe --block 8 cat
+	seq 100000 > "$d/seq"
+	same --tag --pipepart -a "$d/seq" --block 100k wc -l
+}
+
+@test "--plus: {+/} {+.} {+..} {+...} {..} {...} {/..} {/...} {##} {0#} {0%} as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	P=(a/b.c.d x 'y z/.q' a.b/c ../x.y.z/ '$a.b c.d' "it's.x.y.z" . .. x/y.tar.gz e/.f.g.h /i.j/k '')
+	same --plus -j1 echo {+/} {/..} {..} {+.} {#} {##} {0#} {%} ::: "${P[@]}"
+	same --plus -j1 echo {+..} {...} {/...} {+...} {0%} ::: "${P[@]}"
+	same --plus -j1 'echo {+..}{...}; echo {/...}' ::: "${P[@]}"
+	same --plus echo {2+.} {1..} ::: a.b.c 'd e.f' ::: d.e.f
+	same --plus -j 12 echo {0%} {%} ::: a
+	same --plus --tagstring '{+.}' echo {##} ::: a.b c.d
+	seq 12 > "$BATS_TEST_TMPDIR/twelve"
+	same -i "$BATS_TEST_TMPDIR/twelve" --plus echo {0#}/{##}
+	# Without --plus they are themselves.
+	same echo {+.} {..} {##} ::: a.b.c
+}
+
+@test "--ctag, --ctagstring, --color --tag: parallel's colours, job by job, byte for byte" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	seq 500 > "$BATS_TEST_TMPDIR/many"  # more jobs than colours: the palette wraps as parallel's
+	same -i "$BATS_TEST_TMPDIR/many" --ctag echo
+	same --ctag 'printf "a\rb\nc"' ::: 'x y' "it's" '$q'
+	same --ctagstring '<{}>' 'printf "a\n\nb\n"' ::: 1 2
+	same --color --tag echo ::: a
+	printf 'a b\nc\n' > "$BATS_TEST_TMPDIR/in"
+	same -i "$BATS_TEST_TMPDIR/in" --ctag --pipe -N1 cat
+	run csp-fanout --color echo ::: a
+	[ "$status" -eq 255 ]
+}
+
+@test "--timeout N%: a job longer than N% of the median success is stopped, as by parallel" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same --timeout 300% -j1 'sleep {}; echo "{} it'"'"'s"' ::: 0.1 0.1 0.1 7.313 0.1
+	# No success yet, no median: the first job runs as long as it takes.
+	same --timeout 300% -j1 'sleep {}; echo "{}"' ::: 1.3 0.1
+	same --timeout 250.5% -j1 'sleep {}; echo "{}"' ::: 0.1 0.1 7.313 0.1
+	for bad in 0% x% 1.5%% % -5%; do
+		run csp-fanout --timeout "$bad" true ::: a
+		[ "$status" -eq 255 ]
+	done
+}
+
+@test "--load, --memfree: jobs start only below the load and with the memory free, as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	same --load 100000 echo ::: a 'b c' "d'e"
+	same --load 100000% echo ::: a
+	same --load +100000 --memfree 1M echo ::: a '$b'
+	# A load no machine is below (we run ourselves) or memory no machine has: nothing starts.
+	for gate in "--load 1" "--memfree 1000T"; do
+		# shellcheck disable=SC2086 # the option and its value
+		timeout 2 parallel --will-cite $gate echo ::: a > "$BATS_TEST_TMPDIR/p" 2>&1 && ws=0 || ws=$?
+		# shellcheck disable=SC2086
+		leakfree csp-timeout 2 csp-fanout $gate echo ::: a
+		[ "$ws" -eq 124 ] && [ ! -s "$BATS_TEST_TMPDIR/p" ]
+		assert_failure 124
+		assert_output ""
+	done
+	run csp-fanout --load x echo ::: a
+	[ "$status" -eq 255 ]
+}

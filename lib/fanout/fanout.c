@@ -94,6 +94,8 @@ struct fan {
 	long per;                  /* records a job */
 	int64_t next_start;        /* --delay: no job starts before */
 	int eofstr_seen;           /* -E: the input ended at its record */
+	off_t part_at;             /* --pipepart: where the next part starts */
+	struct csp__runtimes *rt;  /* --timeout N%: the successes' runtimes */
 };
 
 static void
@@ -191,6 +193,10 @@ next_block(struct fan *f, const char **blk, size_t *len)
 	size_t avail = r->tail - r->head, want = f->o->block;
 	char *p;
 
+	if (f->o->flags & CSP_FANOUT_PART)
+		return csp__part_next(r->fd, f->o, &f->part_at, len);
+	if (csp__cut_custom(f->o))
+		return csp__cut_next(r, f->o, blk, len);
 	if (avail == 0)
 		return r->eof ? -1 : 0;
 	if (f->o->per_job > 0) {
@@ -271,15 +277,20 @@ emit(struct fan *f, struct job *j, int k, int last)
 			return 0;
 		cut = (size_t)(p + 1 - b->p);
 	}
-	if (!(f->o->flags & CSP_FANOUT_TAG) || f->pipe) {
+	if (!(f->o->flags & CSP_FANOUT_TAG)) {
 		if (csp_wr_put(w, b->p, cut, f->done) == -1)
 			return -1;
 	} else {
 		for (p = b->p, end = b->p + cut; p < end; p = q) {
 			q = memchr(p, d, (size_t)(end - p));
+			if ((f->o->flags & CSP_FANOUT_COLOR) &&
+			    csp__color_put(w, j->tag.p, j->tag.len, p, (size_t)((q != NULL ? q : end) - p),
+			                   f->done) == -1)
+				return -1;
 			q = q != NULL ? q + 1 : end;
-			if (csp_wr_put(w, j->tag.p, j->tag.len, f->done) == -1 ||
-			    csp_wr_put(w, p, (size_t)(q - p), f->done) == -1)
+			if (!(f->o->flags & CSP_FANOUT_COLOR) &&
+			    (csp_wr_put(w, j->tag.p, j->tag.len, f->done) == -1 ||
+			     csp_wr_put(w, p, (size_t)(q - p), f->done) == -1))
 				return -1;
 		}
 	}
@@ -372,8 +383,17 @@ out:
 static int
 emit_all(struct fan *f, struct job *j)
 {
+	char name[PATH_MAX];
+
 	if (f->o->results != NULL)
 		return results(f, j);
+	if (f->o->flags & CSP_FANOUT_FILES) {  /* its output is the name of a file holding it */
+		if (csp__files_write(f->o, j->out[0].p, j->out[0].len, name, sizeof(name)) == -1)
+			return -1;
+		j->out[0].len = 0;
+		if (buf_add(&j->out[0], name, strlen(name)) == -1 || buf_add(&j->out[0], "\n", 1) == -1)
+			return -1;
+	}
 	if (emit(f, j, 0, 1) == -1)
 		return -1;
 	if (f->err == NULL || j->out[1].len == 0)
@@ -409,7 +429,8 @@ print_ready(struct fan *f)
 	while (f->next_print <= f->next_seq) {
 		j = f->order[f->next_print % f->cap];
 		if (j->state == J_RUN) {
-			if (!j->stream && f->o->retries == 1 && f->o->results == NULL) {
+			if (!j->stream && f->o->retries == 1 && f->o->results == NULL &&
+			    !(f->o->flags & CSP_FANOUT_FILES)) {
 				j->stream = 1;
 				if (emit(f, j, 0, 0) == -1 || (f->err != NULL && emit(f, j, 1, 0) == -1))
 					return -1;
@@ -466,7 +487,7 @@ build_argv(struct fan *f, struct job *j)
 	int i, k, c = 0, n = f->cmdc * (j->nav > 0 ? j->nav : 1) + j->nav + 1;
 	size_t *off;               /* where each expanded word is in j->args */
 	char **w;                  /* a word of ours, or NULL: args + off[] */
-	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr };
+	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr, f->o, f->total, f->jobs };
 	const char *all = f->o->recstr != NULL ? f->o->recstr : "{}";
 
 	j->args.len = 0;
@@ -727,16 +748,20 @@ take_args(struct fan *f, struct job *j)
 static int
 make_tag(struct fan *f, struct job *j)
 {
-	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr };
+	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr, f->o, f->total, f->jobs };
+	char color[64];
 	size_t n;
 
+	if ((f->o->flags & CSP_FANOUT_COLOR) &&
+	    buf_add(&j->tag, color, csp__color(j->pub.seq, color, sizeof(color))) == -1)
+		return -1;
 	if (f->o->tagstr == NULL)
 		return buf_add(&j->tag, j->rec.p, j->pub.len) == -1 ? -1 : buf_add(&j->tag, "\t", 1);
 	n = csp__replace(NULL, 0, f->o->tagstr, &r);
 	if (buf_reserve(&j->tag, n + 1) == -1)
 		return -1;
-	csp__replace(j->tag.p, n + 1, f->o->tagstr, &r);
-	j->tag.len = n;
+	csp__replace(j->tag.p + j->tag.len, n + 1, f->o->tagstr, &r);
+	j->tag.len += n;
 	return buf_add(&j->tag, "\t", 1);
 }
 
@@ -756,7 +781,10 @@ job_start(struct fan *f, const char *rec, size_t len)
 		/* Its block as a file of its own: the job reads it at its own pace. */
 		if ((j->in = memfd_create("csp-fanout-block", MFD_CLOEXEC)) == -1)
 			goto fail;
-		for (off = 0; off < len; off += (size_t)w)
+		if ((f->o->flags & CSP_FANOUT_PART) &&
+		    csp__part_send(j->in, f->in->fd, f->part_at - (off_t)len, len) == -1)
+			goto fail;
+		for (off = 0; !(f->o->flags & CSP_FANOUT_PART) && off < len; off += (size_t)w)
 			if ((w = write(j->in, rec + off, len - off)) == -1)
 				goto fail;
 		j->pub.sent = (long long)len;
@@ -773,7 +801,7 @@ job_start(struct fan *f, const char *rec, size_t len)
 		goto fail;
 	}
 	j->pub.rec = j->rec.p;
-	if ((f->o->flags & CSP_FANOUT_TAG) && !f->pipe && make_tag(f, j) == -1)
+	if ((f->o->flags & CSP_FANOUT_TAG) && make_tag(f, j) == -1)  /* --pipe: an empty tag */
 		goto fail;
 	if (f->keep)
 		f->order[j->pub.seq % f->cap] = j;
@@ -857,6 +885,9 @@ job_done(struct fan *f, struct job *j)
 		o->failed++;
 	else
 		o->succeeded++;
+	if (!failed && o->timeout_pct > 0 &&
+	    (o->timeout_ms = csp__timeout_pct(&f->rt, j->pub.runtime_ms, o->timeout_pct)) == -1)
+		return -1;
 	halt_check(f, j);
 	if (o->joblog_fd != -1)
 		csp_joblog_write(o->joblog_fd, &j->pub);  /* a log that fails must not stop the jobs */
@@ -1051,6 +1082,8 @@ timeouts(struct fan *f)
 	for (s = 0; s < f->maxslot; s++) {
 		if ((j = f->slot[s]) == NULL || j->reaped)
 			continue;
+		if (f->o->timeout_pct > 0)  /* the median moves: so does every deadline */
+			j->deadline = f->o->timeout_ms > 0 ? j->t0 + f->o->timeout_ms : CSP_FOREVER;
 		if (!j->stopping && j->deadline != CSP_FOREVER && now >= j->deadline) {
 			j->stopping = 1;
 			j->pub.timedout = 1;
@@ -1089,7 +1122,7 @@ can_start(struct fan *f)
 {
 	if (f->stop_new || f->eof || f->running >= f->jobs)
 		return 0;
-	if (f->o->delay_ms > 0 && csp_now() < f->next_start)
+	if ((f->o->delay_ms > 0 || CSP__GATED(f->o)) && csp_now() < f->next_start)
 		return 0;
 	/* -k: no more than the window of finished jobs waiting for an earlier one. */
 	return !f->keep || (size_t)(f->next_seq + 1 - f->next_print - f->running) < f->window;
@@ -1122,6 +1155,10 @@ start_jobs(struct fan *f)
 	int r;
 
 	while (can_start(f)) {
+		if (CSP__GATED(f->o) && csp__gate_shut(f->o)) {  /* --load, --memfree: later */
+			f->next_start = csp_after(CSP__GATE_MS);
+			return 0;
+		}
 		r = f->pipe ? next_block(f, &rec, &len) : gather(f);
 		if (r == -2)
 			return -1;
@@ -1168,7 +1205,7 @@ setup(struct fan *f)
 	f->append = !f->pipe || (o->flags & CSP_FANOUT_CAT);
 	f->script = csp__script_word(f->cmd);
 	for (s = 0; s < f->cmdc; s++)
-		if ((f->hasrep[s] = csp__replace_has(f->cmd[s], o->recstr)))
+		if ((f->hasrep[s] = csp__replace_has(f->cmd[s], o->recstr, o->flags & CSP_FANOUT_PLUS)))
 			f->append = 0;
 	/* The command's file, looked up once, unless a record names it. */
 	f->path = !f->hasrep[0] && csp_lookpath(f->cmd[0], f->pathbuf, sizeof(f->pathbuf)) == 0
@@ -1239,6 +1276,7 @@ teardown(struct fan *f)
 		sigaction(SIGCHLD, &f->oldchld, NULL);
 	}
 	close_fd(&f->devnull);
+	free(f->rt);
 	for (i = 0; f->pool != NULL && i < f->cap; i++) {
 		close_fd(&f->pool[i].fd[0]);
 		close_fd(&f->pool[i].fd[1]);
@@ -1315,7 +1353,7 @@ run(struct fan *f)
 		if (f->running == 0 && (f->eof || f->stop_new))
 			return 0;
 		next = timeouts(f);
-		if (f->o->delay_ms > 0 && !f->eof && !f->stop_new)
+		if ((f->o->delay_ms > 0 || CSP__GATED(f->o)) && !f->eof && !f->stop_new)
 			next = csp__min_deadline(next, f->next_start);
 		if (f->o->bar_fd != -1)
 			next = csp__min_deadline(next, f->bar_next);
@@ -1388,6 +1426,8 @@ csp__fanout_pool(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *don
 	o->stopped = o->halted = o->exitval = 0;
 	if (in != NULL)
 		in->flush = NULL;
+	if (in != NULL && (o->flags & CSP_FANOUT_PART))
+		in->eof = 1;  /* --pipepart: the file is never read into the buffer */
 	if ((in == NULL && (f.pipe || o->args == NULL)) || o->argv == NULL) {
 		errno = EINVAL;
 		return -1;

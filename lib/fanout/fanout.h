@@ -16,14 +16,38 @@ typedef struct csp__repl {
 	int slot;
 	int quote;                /* each value as one shell word */
 	const char *rec;          /* -I: this string instead of {}, or NULL */
+	const csp_fanout_opt *o;  /* CSP_FANOUT_PLUS: parallel's --plus strings too; or NULL */
+	long long total;          /* {##}: jobs in all */
+	long jobs;                /* {0%}: job slots */
 } csp__repl;
 size_t csp__replace(char *dst, size_t size, const char *tmpl, const csp__repl *r);
-int csp__replace_has(const char *tmpl, const char *rec);
+int csp__replace_has(const char *tmpl, const char *rec, int plus);
 int csp__script_word(char *const argv[]);
 size_t csp__quote(char *dst, size_t size, const char *s, size_t n);
 /* --pipe with one job a block (as parallel's), not long-lived workers: -k, -N, --cat */
 #define CSP__FANOUT_JOB_A_BLOCK(o) \
-	(((o)->flags & (CSP_FANOUT_KEEP | CSP_FANOUT_CAT)) || (o)->per_job > 0)
+	(((o)->flags & (CSP_FANOUT_KEEP | CSP_FANOUT_CAT | CSP_FANOUT_PART | CSP_FANOUT_FILES | \
+	                CSP_FANOUT_TAG)) || \
+	 (o)->per_job > 0 || csp__cut_custom(o))
+/* cut.c: --pipe's blocks cut at --recend/--recstart or where --group-by's value changes */
+int csp__cut_custom(const csp_fanout_opt *o);
+int csp__cut_next(csp_rd *r, csp_fanout_opt *o, const char **blk, size_t *len);
+/* part.c: --pipepart: the next part of a seekable file, found by reading around its cut */
+int csp__part_next(int fd, const csp_fanout_opt *o, off_t *at, size_t *len);
+int csp__part_send(int to, int fd, off_t at, size_t len);
+/* files.c: --files: a job's output in a new file of its own, its name in name */
+int csp__files_write(const csp_fanout_opt *o, const char *p, size_t n, char *name, size_t size);
+/* color.c: --ctag, --color: a job's colour by its number; a line painted as parallel paints it */
+size_t csp__color(long long seq, char *buf, size_t size);
+int csp__color_put(csp_wr *w, const char *tag, size_t taglen, const char *p, size_t n,
+                   const csp_done *done);
+/* median.c: --timeout N%: N% of the median runtime of the jobs that succeeded */
+struct csp__runtimes;
+int64_t csp__timeout_pct(struct csp__runtimes **rt, int64_t ms, double pct);
+/* gate.c: --load, --memfree: 1 while no job may start; looked at again this often */
+#define CSP__GATED(o) ((o)->max_load > 0 || (o)->memfree > 0)
+#define CSP__GATE_MS 250
+int csp__gate_shut(const csp_fanout_opt *o);
 int csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status);
 /* fanout.c: one job a record (or block); fanpipe.c: pipe mode's long-lived workers. */
 int csp__fanout_pool(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);

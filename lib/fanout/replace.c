@@ -5,7 +5,9 @@
  * with several arguments a job, {N} {N.} {N/} {N//} {N/.} the Nth of them
  * ({-N} from the end) and {} all of them, a space between. Any other brace
  * is itself. Values can be shell-quoted as parallel quotes them, for a
- * script a shell will read.
+ * script a shell will read. With --plus, parallel's more: {+/} {+.} {+..}
+ * {+...} {..} {...} {/..} {/...} (the parts the others leave out, and two
+ * or three extensions), {##} the number of jobs, {0#} {0%} zero-padded.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -14,11 +16,19 @@
 
 #include "fanout/fanout.h"
 
-enum { R_NONE, R_REC, R_NOEXT, R_BASE, R_DIR, R_BASENOEXT, R_SEQ, R_SLOT };
+enum { R_NONE, R_REC, R_NOEXT, R_BASE, R_DIR, R_BASENOEXT, R_SEQ, R_SLOT,
+       R_PDIR, R_EXT1, R_EXT2, R_EXT3, R_NOEXT2, R_NOEXT3, R_BNOEXT2, R_BNOEXT3,
+       R_TOTAL, R_SEQ0, R_SLOT0 };
 
-static const struct { const char *s; int kind; } forms[] = {
-	{ "}", R_REC }, { ".}", R_NOEXT }, { "/}", R_BASE }, { "//}", R_DIR },
-	{ "/.}", R_BASENOEXT }, { "#}", R_SEQ }, { "%}", R_SLOT },
+/* The kinds that are numbers of the job, not values: no {N...} form, never quoted. */
+#define NUMBER(k) ((k) == R_SEQ || (k) == R_SLOT || (k) >= R_TOTAL)
+
+static const struct { const char *s; int kind, plus; } forms[] = {
+	{ "}", R_REC, 0 }, { ".}", R_NOEXT, 0 }, { "/}", R_BASE, 0 }, { "//}", R_DIR, 0 },
+	{ "/.}", R_BASENOEXT, 0 }, { "#}", R_SEQ, 0 }, { "%}", R_SLOT, 0 },
+	{ "+/}", R_PDIR, 1 }, { "+.}", R_EXT1, 1 }, { "+..}", R_EXT2, 1 }, { "+...}", R_EXT3, 1 },
+	{ "..}", R_NOEXT2, 1 }, { "...}", R_NOEXT3, 1 }, { "/..}", R_BNOEXT2, 1 },
+	{ "/...}", R_BNOEXT3, 1 }, { "##}", R_TOTAL, 1 }, { "0#}", R_SEQ0, 1 }, { "0%}", R_SLOT0, 1 },
 };
 
 /*
@@ -26,7 +36,7 @@ static const struct { const char *s; int kind; } forms[] = {
  * set), its length in *n and, for {N...}, N in *pos (else 0).
  */
 static int
-which(const char *s, const char *rec, size_t *n, long *pos)
+which(const char *s, const char *rec, int plus, size_t *n, long *pos)
 {
 	const char *p = s + 1;
 	char *end;
@@ -51,7 +61,7 @@ which(const char *s, const char *rec, size_t *n, long *pos)
 	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		if (rec != NULL && forms[i].kind == R_REC && *pos == 0)
 			continue;  /* -I: {} is itself */
-		if (*pos != 0 && (forms[i].kind == R_SEQ || forms[i].kind == R_SLOT))
+		if ((*pos != 0 && NUMBER(forms[i].kind)) || (forms[i].plus && !plus))
 			continue;
 		l = strlen(forms[i].s);
 		if (strncmp(p, forms[i].s, l) == 0) {
@@ -75,13 +85,13 @@ next(const char *s, const char *rec)
 }
 
 int
-csp__replace_has(const char *tmpl, const char *rec)
+csp__replace_has(const char *tmpl, const char *rec, int plus)
 {
 	size_t n;
 	long pos;
 
 	for (; (tmpl = next(tmpl, rec)) != NULL; tmpl++)
-		if (which(tmpl, rec, &n, &pos) != R_NONE)
+		if (which(tmpl, rec, plus, &n, &pos) != R_NONE)
 			return 1;
 	return 0;
 }
@@ -89,7 +99,7 @@ csp__replace_has(const char *tmpl, const char *rec)
 int
 csp_replace_has(const char *tmpl)
 {
-	return csp__replace_has(tmpl, NULL);
+	return csp__replace_has(tmpl, NULL, 0);
 }
 
 /* The last '/' in p[0..len), or NULL. */
@@ -108,6 +118,25 @@ noext(const char *p, size_t len)
 	s = s != NULL ? s + 1 : p;
 	dot = memrchr(s, '.', len - (size_t)(s - p));
 	return dot != NULL ? (size_t)(dot - p) : len;
+}
+
+/*
+ * Where the last k extensions of p start (their first dot), each of bytes
+ * other than / and . after its dot, as parallel's \.[^/.]*$ sees them; -1 none.
+ */
+static long
+exts(const char *p, size_t len, int k)
+{
+	size_t i = len;
+
+	for (; k > 0; k--) {
+		while (i > 0 && p[i - 1] != '/' && p[i - 1] != '.')
+			i--;
+		if (i == 0 || p[i - 1] != '.')
+			return -1;
+		i--;
+	}
+	return (long)i;
 }
 
 /* dirname(3): trailing slashes off, the last part off, its slashes off. */
@@ -169,11 +198,38 @@ put_quoted(char *dst, size_t size, size_t *at, const char *s, size_t n)
 static void
 put_arg(char *dst, size_t size, size_t *at, int kind, const char *rec, size_t len, int quote)
 {
-	const char *base = last_slash(rec, len), *s = rec;
-	size_t k = len;
+	const char *base = last_slash(rec, len), *s = rec, *dot;
+	size_t k = len, bl;
+	long e;
 
 	base = base != NULL ? base + 1 : rec;
+	bl = len - (size_t)(base - rec);
 	switch (kind) {
+	case R_PDIR:  /* all before the last /, or nothing */
+		k = base > rec ? (size_t)(base - 1 - rec) : 0;
+		break;
+	case R_EXT1:  /* all after the last dot, or nothing */
+		dot = memrchr(rec, '.', len);
+		s = dot != NULL ? dot + 1 : rec + len;
+		k = len - (size_t)(s - rec);
+		break;
+	case R_EXT2:
+	case R_EXT3:  /* the last two (three) extensions, or nothing */
+		e = exts(rec, len, kind == R_EXT2 ? 2 : 3);
+		s = e >= 0 ? rec + e + 1 : rec + len;
+		k = len - (size_t)(s - rec);
+		break;
+	case R_NOEXT2:
+	case R_NOEXT3:
+		e = exts(rec, len, kind == R_NOEXT2 ? 2 : 3);
+		k = e >= 0 ? (size_t)e : len;
+		break;
+	case R_BNOEXT2:
+	case R_BNOEXT3:
+		s = base;
+		e = exts(base, bl, kind == R_BNOEXT2 ? 2 : 3);
+		k = e >= 0 ? (size_t)e : bl;
+		break;
 	case R_NOEXT:
 		k = noext(rec, len);
 		break;
@@ -195,6 +251,27 @@ put_arg(char *dst, size_t size, size_t *at, int kind, const char *rec, size_t le
 		put(dst, size, at, s, k);
 }
 
+/* Digits of n: 1 + floor(log10 n), as parallel counts them (1 for n < 10). */
+static int
+width(long long n)
+{
+	int w = 1;
+
+	for (; n >= 10; n /= 10)
+		w++;
+	return w;
+}
+
+/* {#} {%} {##} {0#} {0%}: the job's numbers, in num. */
+static size_t
+number(char *num, size_t size, int kind, const csp__repl *r)
+{
+	long long v = kind == R_SEQ || kind == R_SEQ0 ? r->seq : kind == R_TOTAL ? r->total : r->slot;
+	int w = kind == R_SEQ0 ? width(r->total) : kind == R_SLOT0 ? width(r->jobs) : 0;
+
+	return (size_t)snprintf(num, size, "%0*lld", w, v);
+}
+
 size_t
 csp__replace(char *dst, size_t size, const char *tmpl, const csp__repl *r)
 {
@@ -205,14 +282,13 @@ csp__replace(char *dst, size_t size, const char *tmpl, const csp__repl *r)
 	char num[24];
 
 	for (p = tmpl; (brace = next(p, r->rec)) != NULL;) {
-		kind = which(brace, r->rec, &n, &pos);
+		kind = which(brace, r->rec, r->o != NULL && (r->o->flags & CSP_FANOUT_PLUS), &n, &pos);
 		put(dst, size, &at, p, (size_t)(brace - p) + (kind == R_NONE));
 		p = brace + (kind == R_NONE ? 1 : n);
 		if (kind == R_NONE)
 			continue;
-		if (kind == R_SEQ || kind == R_SLOT) {
-			n = (size_t)snprintf(num, sizeof(num), "%lld",
-			                     kind == R_SEQ ? r->seq : (long long)r->slot);
+		if (NUMBER(kind)) {
+			n = number(num, sizeof(num), kind, r);
 			put(dst, size, &at, num, n);
 		} else if (pos != 0) {
 			pos = pos > 0 ? pos - 1 : r->nargs + pos;
@@ -253,7 +329,7 @@ csp_replace(char *dst, size_t size, const char *tmpl, const char *rec, size_t le
             long long seq, int slot)
 {
 	csp__arg a = { rec, len };
-	csp__repl r = { &a, 1, seq, slot, 0, NULL };
+	csp__repl r = { &a, 1, seq, slot, 0, NULL, NULL, 0, 0 };
 
 	return csp__replace(dst, size, tmpl, &r);
 }
