@@ -1021,7 +1021,6 @@ setup(struct fan *f)
 {
 	csp_fanout_opt *o = f->o;
 	struct rlimit rl;
-	struct sigaction sa;
 	long fdjobs;
 	size_t i;
 	int s;
@@ -1072,11 +1071,7 @@ setup(struct fan *f)
 	}
 	if ((f->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	/* The jobs are seen to end through their pidfds; SIG_IGN would reap them unseen, a handler might. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGCHLD, &sa, &f->oldchld) == -1)
+	if (csp__fan_chld(&f->oldchld) == -1)
 		return -1;
 	f->chld_set = 1;
 	f->t_start = csp_now();
@@ -1116,21 +1111,21 @@ teardown(struct fan *f)
 }
 
 /*
- * Its pipes are closed: the job is most likely exiting right now (the
- * kernel closes a process's files just before it becomes a zombie). Look
- * for its status a few times before going back to the reactor: one wakeup
- * per job, not one for the pipes and one more for its pidfd.
+ * A pipe of the job just closed: it is most likely exiting right now (the
+ * kernel closes a process's files, one by one, just before it becomes a
+ * zombie). Look for its status a few times before going back to the
+ * reactor: one wakeup per job, not one for each pipe and one for its pidfd.
  */
 static int
 settle(struct fan *f, struct job *j)
 {
 	int tries;
 
-	if (j->p.reaped || j->p.stopping || j->fd[0] != -1 || j->fd[1] != -1)
+	if (j->p.reaped || j->p.stopping)
 		return 0;
 	for (tries = 0; tries < SETTLE_TRIES; tries++)
 		if (csp__fanproc_reap(&j->p) == 1)
-			return job_done(f, j);
+			return drain(f, j) == -1 || job_done(f, j) == -1 ? -1 : 1;
 	return 0;
 }
 
@@ -1155,7 +1150,7 @@ run(struct fan *f)
 {
 	struct pollfd *pj;
 	struct job *j;
-	int s, k, r, n;
+	int s, k, r, shut;
 	int64_t next;
 
 	for (;;) {
@@ -1172,28 +1167,14 @@ run(struct fan *f)
 			next = csp__min_deadline(next, f->bar_next);
 		/* Input only when a job could start and no record is there. */
 		f->pfd[0].fd = f->list == NULL && !f->in->eof && can_start(f) ? f->in->fd : -1;
-		n = 1 + 3 * f->maxslot;
-		r = -2;
-		if (f->out->len > 0 || (f->err != NULL && f->err->len > 0)) {
-			/* Before waiting, what is ready to go out goes out. */
-			r = csp__react(f->pfd, n, f->done, 0, 0);
-			if (r == 0) {
-				if (csp_wr_flush(f->out, f->done) == -1 ||
-				    (f->err != NULL && csp_wr_flush(f->err, f->done) == -1))
-					return -1;
-				continue;
-			}
-		}
-		if (r == -2)
-			r = csp__react(f->pfd, n, f->done, next, 0);
-		if (r == -1)
+		if (csp__fan_wait(f->pfd, 1 + 3 * f->maxslot, f->done, next, f->out, f->err) == -1)
 			return -1;
 		/* Outputs before exits: by the time its pidfd says so, a job's pipes are mostly drained. */
 		for (s = 0; s < f->maxslot; s++) {
 			if ((j = f->slot[s]) == NULL)
 				continue;
 			pj = &f->pfd[1 + 3 * s];
-			for (k = 0; k < 2; k++) {
+			for (k = shut = 0; k < 2; k++) {
 				if (j->fd[k] == -1 || pj[k].revents == 0)
 					continue;
 				if (pj[k].revents == POLLHUP) {
@@ -1203,11 +1184,12 @@ run(struct fan *f)
 				} else if (collect(f, j, k) == -1) {
 					return -1;
 				}
+				shut |= j->fd[k] == -1;
 			}
 			if (pj[2].revents != 0 || (j->p.pidfd == -1 && j->p.pid > 0)) {
 				if (reap_job(f, j) == -1)
 					return -1;
-			} else if (settle(f, j) == -1) {
+			} else if (shut && settle(f, j) == -1) {
 				return -1;
 			}
 		}

@@ -34,6 +34,9 @@ typedef struct csp__fanproc {
 	int64_t t0, deadline, killat;
 } csp__fanproc;
 void csp__fan_close(int *fd);
+int csp__fan_chld(struct sigaction *old);
+int csp__fan_wait(struct pollfd *pfd, int n, const csp_done *done, int64_t next,
+                  csp_wr *out, csp_wr *err);
 int csp__fanproc_spawn(csp__fanproc *p, csp_fanout_job *pub, const char *path,
                        char *const argv[], const int fds[3], int64_t timeout_ms);
 int csp__fanproc_fd(const csp__fanproc *p);

@@ -414,7 +414,6 @@ timeouts(struct pipefan *f)
 static int
 setup(struct pipefan *f)
 {
-	struct sigaction sa;
 	int i;
 	size_t cap = f->o->block * 2 < READ_MIN ? READ_MIN : f->o->block * 2;
 	csp_rd *r = f->in;
@@ -450,11 +449,7 @@ setup(struct pipefan *f)
 	/* From a pipe, a larger one: more per read, fewer wakeups (smaller only costs speed). */
 	if (fstat(r->fd, &st) == 0 && S_ISFIFO(st.st_mode))
 		fcntl(r->fd, F_SETPIPE_SZ, PIPE_SIZE);
-	/* The workers are seen to end through their pidfds; SIG_IGN would reap them unseen. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGCHLD, &sa, &f->oldchld) == -1)
+	if (csp__fan_chld(&f->oldchld) == -1)
 		return -1;
 	f->chld_set = 1;
 	csp__nosigpipe();
@@ -491,7 +486,7 @@ run(struct pipefan *f)
 {
 	struct pollfd *p;
 	struct worker *w;
-	int i, k, r, idle, reading, open;
+	int i, k, idle, reading, open;
 	int64_t next;
 	struct blk *b;
 
@@ -547,19 +542,7 @@ run(struct pipefan *f)
 			p[3 + 3 * i].fd = csp__fanproc_fd(&w->p);
 			p[3 + 3 * i].events = POLLIN;
 		}
-		r = -2;
-		if (f->out->len > 0) {
-			/* Before waiting, what is ready to go out goes out. */
-			r = csp__react(f->pfd, 1 + 3 * f->n, f->done, 0, 0);
-			if (r == 0) {
-				if (csp_wr_flush(f->out, f->done) == -1)
-					return -1;
-				continue;
-			}
-		}
-		if (r == -2)
-			r = csp__react(f->pfd, 1 + 3 * f->n, f->done, next, 0);
-		if (r == -1)
+		if (csp__fan_wait(f->pfd, 1 + 3 * f->n, f->done, next, f->out, NULL) == -1)
 			return -1;
 		/* Starting after the worker given the last block: among the ready, none is favoured. */
 		for (k = 0; k < f->n; k++) {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +23,42 @@ csp__fan_close(int *fd)
 	if (*fd != -1)
 		close(*fd);
 	*fd = -1;
+}
+
+/*
+ * For the run, SIGCHLD at its default (old: what it was): the jobs are seen
+ * to end through their pidfds; SIG_IGN would reap them unseen, a handler might.
+ */
+int
+csp__fan_chld(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGCHLD, &sa, old);
+}
+
+/*
+ * The loops' one wait, in the reactor, until next at the latest. Output
+ * held for out (and err) goes out only once nothing is ready: a flush
+ * per wakeup, not per job. Returns as csp__react does, 0 also after a
+ * flush: look again.
+ */
+int
+csp__fan_wait(struct pollfd *pfd, int n, const csp_done *done, int64_t next,
+              csp_wr *out, csp_wr *err)
+{
+	int r;
+
+	if (out->len == 0 && (err == NULL || err->len == 0))
+		return csp__react(pfd, n, done, next, 0);
+	if ((r = csp__react(pfd, n, done, 0, 0)) != 0)
+		return r;
+	if (csp_wr_flush(out, done) == -1 || (err != NULL && csp_wr_flush(err, done) == -1))
+		return -1;
+	return 0;
 }
 
 /*
