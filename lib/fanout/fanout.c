@@ -1,25 +1,21 @@
 /*
  * fanout.c: a pool of exec'd jobs, one per record, at most n at once; their
  * outputs fanned back in, each job's whole (or whole lines, or in input
- * order). One poll loop watches the input, every job's stdout and stderr,
- * a signalfd for SIGCHLD, the done and the deadlines. Each job leads a
- * process group of its own, so stopping a job stops what it started too.
+ * order). One loop waits in the reactor on the input, every job's stdout,
+ * stderr and pidfd, the done and the deadlines. Each job leads a process
+ * group of its own, so stopping a job stops what it started too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fanout/fanout.h"
@@ -40,12 +36,10 @@ struct buf {
 struct job {
 	csp_fanout_job pub;        /* what ended() and the job log see */
 	int state;
-	pid_t pid;
+	csp__fanproc p;            /* its process */
 	int fd[2];                 /* our ends of its stdout and stderr; -1 once closed */
 	struct buf out[2];         /* what it wrote there, not yet passed on */
 	int stream;                /* its output goes out as it comes, in whole lines */
-	int stopping;              /* SIGTERM sent: SIGKILL at killat, or when it exits */
-	int reaped;
 	int in;                    /* its stdin: a block (CSP_FANOUT_PIPE), or -1 */
 	struct buf rec;            /* the record (its arguments, a space between), NUL-terminated */
 	struct buf abuf;           /* its arguments, each NUL-terminated */
@@ -54,7 +48,6 @@ struct job {
 	struct buf tag;            /* --tag: what each line starts with */
 	struct buf args;           /* the expanded arguments */
 	char **argv;
-	int64_t t0, deadline, killat;
 };
 
 struct fan {
@@ -80,11 +73,11 @@ struct fan {
 	int script;                /* the word that is a shell's script (-c), or -1 */
 	const char *path;          /* the command's file, found once; NULL: per job */
 	char pathbuf[PATH_MAX];
-	int sigfd, devnull;
-	sigset_t oldmask;
+	int devnull;
+	int chld_set;              /* SIGCHLD is at its default for the run; oldchld was */
 	struct sigaction oldchld;
-	struct pollfd *pfd;
-	int nd, base;              /* done fds, then sigfd, input, and two per slot */
+	struct pollfd *pfd;        /* the input, three per slot (stdout, stderr, pidfd), the done's */
+	csp__fanproc **procs;      /* for the stop: each slot's job */
 	char *scratch;
 	int64_t t_start, bar_next;
 	long long total;           /* records in all, once known; -1 until then */
@@ -97,14 +90,6 @@ struct fan {
 	off_t part_at;             /* --pipepart: where the next part starts */
 	struct csp__runtimes *rt;  /* --timeout N%: the successes' runtimes */
 };
-
-static void
-close_fd(int *fd)
-{
-	if (*fd != -1)
-		close(*fd);
-	*fd = -1;
-}
 
 static int
 buf_reserve(struct buf *b, size_t more)
@@ -416,8 +401,9 @@ job_free(struct job *j)
 	free(j->tag.p);
 	free(j->args.p);
 	free(j->argv);
+	csp__fanproc_free(&j->p);
 	memset(j, 0, sizeof(*j));
-	j->fd[0] = j->fd[1] = j->in = -1;
+	j->fd[0] = j->fd[1] = j->in = j->p.pidfd = -1;
 }
 
 /* -k: print the jobs that are next in order and ended; let the next running one stream. */
@@ -548,12 +534,12 @@ cmdline(struct fan *f, struct job *j, struct buf *b)
 	return buf_add(b, "\n", 1);
 }
 
-/* A slot's pollfd: a new fd has no events yet, whatever the last poll said of the old one. */
+/* A slot's pollfd (k: 0 stdout, 1 stderr, 2 pidfd): a new fd has no events yet, whatever was said of the old one. */
 static void
 watch(struct fan *f, int slot, int k, int fd)
 {
-	f->pfd[f->base + 2 * (slot - 1) + k].fd = fd;
-	f->pfd[f->base + 2 * (slot - 1) + k].revents = 0;
+	f->pfd[1 + 3 * (slot - 1) + k].fd = fd;
+	f->pfd[1 + 3 * (slot - 1) + k].revents = 0;
 }
 
 /* Run j (again): its pipes, its group, its deadline. -1 only for a system failure. */
@@ -561,8 +547,6 @@ static int
 job_run(struct fan *f, struct job *j)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, fds[3], k, flags;
-	csp_proc p;
-	struct timeval tv;
 
 	j->out[0].len = j->out[1].len = 0;
 	j->pub.slot = f->free_slots[--f->nfree];
@@ -599,49 +583,31 @@ job_run(struct fan *f, struct job *j)
 	fds[2] = flags & CSP_FANOUT_UNGROUP ? (f->err != NULL ? f->err->fd : STDERR_FILENO) : err[1];
 	if (j->in != -1)
 		lseek(j->in, 0, SEEK_SET);
-	gettimeofday(&tv, NULL);
-	j->pub.start_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-	j->t0 = csp_now();
 	j->state = J_RUN;
-	j->stopping = j->reaped = 0;
-	j->pub.status = -1;
-	j->pub.sig = j->pub.err = j->pub.timedout = 0;
 	j->pub.received = 0;
-	p.pid = 0;
-	if (flags & CSP_FANOUT_DRYRUN) {
-		j->pub.status = 0;  /* not run: ended at once, as it succeeded */
-		j->reaped = 1;
-		j->pid = -1;
-	} else if (csp_vspawn(&p, f->path, j->argv, fds, CSP_SPAWN_PGROUP) == -1) {
-		if (p.pid != -1)
-			goto fail;  /* no child at all: a system failure */
-		/* The exec failed: the job ran and ended at once, 127 or 126 (csp_exec_status). */
-		j->pub.err = errno;
-		j->pub.status = csp_exec_status(errno);
-		j->reaped = 1;
-		j->pid = -1;
-	} else {
-		j->pid = p.pid;
-	}
-	close_fd(&out[1]);
-	close_fd(&err[1]);
+	/* A dry run's job is not run: it ends at once, as it succeeded. */
+	if (csp__fanproc_spawn(&j->p, &j->pub, f->path, flags & CSP_FANOUT_DRYRUN ? NULL : j->argv,
+	                       fds, f->o->timeout_ms) == -1)
+		goto fail;  /* no child at all: a system failure */
+	csp__fan_close(&out[1]);
+	csp__fan_close(&err[1]);
 	j->fd[0] = out[0];
 	j->fd[1] = err[0];
-	if (j->reaped) {
-		close_fd(&j->fd[0]);
-		close_fd(&j->fd[1]);
+	if (j->p.reaped) {
+		csp__fan_close(&j->fd[0]);
+		csp__fan_close(&j->fd[1]);
 	}
 	for (k = 0; k < 2; k++)
 		watch(f, j->pub.slot, k, j->fd[k]);
-	j->deadline = f->o->timeout_ms > 0 ? j->t0 + f->o->timeout_ms : CSP_FOREVER;
+	watch(f, j->pub.slot, 2, csp__fanproc_fd(&j->p));
 	f->running++;
 	return 0;
 fail:
 	k = errno;
-	close_fd(&out[0]);
-	close_fd(&out[1]);
-	close_fd(&err[0]);
-	close_fd(&err[1]);
+	csp__fan_close(&out[0]);
+	csp__fan_close(&out[1]);
+	csp__fan_close(&err[0]);
+	csp__fan_close(&err[1]);
 	f->free_slots[f->nfree++] = j->pub.slot;
 	f->slot[j->pub.slot - 1] = NULL;
 	j->state = J_FREE;
@@ -816,16 +782,6 @@ fail:
 	return -1;
 }
 
-static void
-signal_group(struct job *j, int sig)
-{
-	if (j->pid > 0 && !j->reaped) {
-		kill(-j->pid, sig);
-		if (sig != SIGKILL)
-			kill(-j->pid, SIGCONT);  /* a stopped process takes sig only when it runs */
-	}
-}
-
 /*
  * Has the --halt condition come, with job j's end (or, j NULL, the input's)?
  * A percentage is of all jobs: with --pipe their number is known only once
@@ -869,7 +825,8 @@ job_done(struct fan *f, struct job *j)
 	f->slot[slot - 1] = NULL;
 	f->free_slots[f->nfree++] = slot;
 	f->running--;
-	j->pub.runtime_ms = csp_now() - j->t0;
+	watch(f, slot, 2, -1);
+	j->pub.runtime_ms = csp_now() - j->p.t0;
 	if (j->state == J_KILLED)
 		return 0;
 	/* A command that cannot be executed will not be found the next time either. */
@@ -879,7 +836,7 @@ job_done(struct fan *f, struct job *j)
 		return job_run(f, j);
 	}
 	j->state = J_END;
-	close_fd(&j->in);  /* its block, no longer needed */
+	csp__fan_close(&j->in);  /* its block, no longer needed */
 	f->ended++;
 	if (failed)
 		o->failed++;
@@ -915,7 +872,7 @@ collect(struct fan *f, struct job *j, int k)
 	if (n <= 0) {
 		if (n == -1 && errno == EAGAIN)
 			return 0;
-		close_fd(&j->fd[k]);
+		csp__fan_close(&j->fd[k]);
 		watch(f, j->pub.slot, k, -1);
 		return 0;
 	}
@@ -934,15 +891,15 @@ collect(struct fan *f, struct job *j, int k)
 static int
 drain(struct fan *f, struct job *j)
 {
-	struct pollfd p;
+	struct pollfd p[1 + CSP_DONE_DEPTH];
 	int k;
 
 	for (k = 0; k < 2; k++) {
 		while (j->fd[k] != -1) {
-			p.fd = j->fd[k];
-			p.events = POLLIN;
-			if (poll(&p, 1, 0) <= 0) {
-				close_fd(&j->fd[k]);
+			p[0].fd = j->fd[k];
+			p[0].events = POLLIN;
+			if (csp__react(p, 1, NULL, 0, 0) <= 0) {
+				csp__fan_close(&j->fd[k]);
 				watch(f, j->pub.slot, k, -1);
 				break;
 			}
@@ -953,113 +910,38 @@ drain(struct fan *f, struct job *j)
 	return 0;
 }
 
-static void
-reaped(struct job *j, int ws)
-{
-	j->reaped = 1;
-	j->pub.status = csp__status(ws);
-	j->pub.sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
-}
-
-/*
- * Reap the job whose leader has exited, peeked at first: a job being
- * stopped gets SIGKILL for its group before its leader is reaped, while the
- * group's id is still surely its own. 1 reaped, 0 not yet, -1 error.
- */
+/* Reap job j if its leader has exited: what its pipes hold, then it has ended. 1 reaped, 0 not yet, -1 error. */
 static int
 reap_job(struct fan *f, struct job *j)
 {
-	siginfo_t info;
-	pid_t pid;
-	int ws;
-
-	if (j->stopping) {
-		info.si_pid = 0;
-		if (waitid(P_PID, (id_t)j->pid, &info, WEXITED | WNOHANG | WNOWAIT) == -1 ||
-		    info.si_pid == 0)
-			return 0;
-		kill(-j->pid, SIGKILL);
-	}
-	do
-		pid = waitpid(j->pid, &ws, WNOHANG);
-	while (pid == -1 && errno == EINTR);
-	if (pid != j->pid)
+	if (csp__fanproc_reap(&j->p) != 1)
 		return 0;
-	reaped(j, ws);
 	return drain(f, j) == -1 || job_done(f, j) == -1 ? -1 : 1;
 }
 
 /*
- * Reap the jobs that have exited, and only them: the program's other
- * children, and orphans a subreaper inherits, are not ours to wait for.
- */
-static int
-reap(struct fan *f)
-{
-	struct signalfd_siginfo si;
-	struct job *j;
-	int s;
-
-	while (read(f->sigfd, &si, sizeof(si)) > 0)
-		;
-	for (s = 0; s < f->maxslot; s++)
-		if ((j = f->slot[s]) != NULL && j->pid > 0 && !j->reaped && reap_job(f, j) == -1)
-			return -1;
-	return 0;
-}
-
-/*
- * Stop every running job: SIGTERM to its group, a grace period for the
- * leaders to exit, SIGKILL to the groups, then reap. They end as how
- * (J_KILLED: nothing of them is counted or printed).
+ * Stop every running job together (job.c: SIGTERM to the groups, one grace
+ * period, SIGKILL, reap). They end as how (J_KILLED: nothing of them is
+ * counted or printed).
  */
 static void
 stop_all(struct fan *f, int how)
 {
-	int64_t until = csp_after(f->o->grace_ms);
-	struct pollfd p = { f->sigfd, POLLIN, 0 };
-	struct signalfd_siginfo si;
-	siginfo_t info;
 	struct job *j;
-	int s, left, ws, e = errno;
+	int s, e = errno;
 
-	for (s = 0; s < f->maxslot; s++) {
-		if ((j = f->slot[s]) == NULL || j->reaped)
-			continue;
+	for (s = 0; s < f->maxslot; s++)
+		f->procs[s] = f->slot[s] != NULL ? &f->slot[s]->p : NULL;
+	if (csp__fanproc_stop(f->procs, f->maxslot, f->o->grace_ms))
 		f->o->stopped = 1;
-		j->state = how;
-		j->stopping = 1;
-		signal_group(j, SIGTERM);
-	}
-	for (;;) {
-		left = 0;
-		for (s = 0; s < f->maxslot; s++) {
-			if ((j = f->slot[s]) == NULL || j->reaped)
-				continue;
-			info.si_pid = 0;
-			if (waitid(P_PID, (id_t)j->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-			    info.si_pid == 0)
-				left++;
-		}
-		if (left == 0 || csp_now() >= until)
-			break;
-		if (poll(&p, 1, csp__timeout(until)) > 0)
-			while (read(f->sigfd, &si, sizeof(si)) > 0)
-				;
-	}
 	for (s = 0; s < f->maxslot; s++) {
 		if ((j = f->slot[s]) == NULL)
 			continue;
-		if (!j->reaped) {
-			kill(-j->pid, SIGKILL);
-			while (waitpid(j->pid, &ws, 0) == -1 && errno == EINTR)
-				;
-			reaped(j, ws);
-		}
-		close_fd(&j->fd[0]);
-		close_fd(&j->fd[1]);
+		csp__fan_close(&j->fd[0]);
+		csp__fan_close(&j->fd[1]);
 		watch(f, j->pub.slot, 0, -1);
 		watch(f, j->pub.slot, 1, -1);
+		watch(f, j->pub.slot, 2, -1);
 		j->state = how;
 		f->slot[s] = NULL;
 		f->free_slots[f->nfree++] = s + 1;
@@ -1080,21 +962,12 @@ timeouts(struct fan *f)
 	int s;
 
 	for (s = 0; s < f->maxslot; s++) {
-		if ((j = f->slot[s]) == NULL || j->reaped)
+		if ((j = f->slot[s]) == NULL)
 			continue;
-		if (f->o->timeout_pct > 0)  /* the median moves: so does every deadline */
-			j->deadline = f->o->timeout_ms > 0 ? j->t0 + f->o->timeout_ms : CSP_FOREVER;
-		if (!j->stopping && j->deadline != CSP_FOREVER && now >= j->deadline) {
-			j->stopping = 1;
-			j->pub.timedout = 1;
-			f->o->stopped = 1;
-			j->killat = now + f->o->grace_ms;
-			signal_group(j, SIGTERM);
-		} else if (j->stopping && now >= j->killat) {
-			signal_group(j, SIGKILL);
-			j->killat = now + 1000;  /* again, should it still be there */
-		}
-		next = csp__min_deadline(next, j->stopping ? j->killat : j->deadline);
+		if (f->o->timeout_pct > 0 && !j->p.reaped)  /* the median moves: so does every deadline */
+			j->p.deadline = f->o->timeout_ms > 0 ? j->p.t0 + f->o->timeout_ms : CSP_FOREVER;
+		next = csp__fanproc_due(&j->p, csp__fanproc_timeout(&j->p, now, f->o->grace_ms,
+		                                                    next, &f->o->stopped));
 	}
 	return next;
 }
@@ -1187,8 +1060,6 @@ setup(struct fan *f)
 {
 	csp_fanout_opt *o = f->o;
 	struct rlimit rl;
-	struct sigaction sa;
-	sigset_t chld;
 	long fdjobs;
 	size_t i;
 	int s;
@@ -1211,9 +1082,9 @@ setup(struct fan *f)
 	f->path = !f->hasrep[0] && csp_lookpath(f->cmd[0], f->pathbuf, sizeof(f->pathbuf)) == 0
 	              ? f->pathbuf : NULL;
 
-	/* Two descriptors per running job, and a few of our own. */
+	/* Three descriptors per running job (four with a block), and a few of our own. */
 	fdjobs = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-	             ? ((long)rl.rlim_cur - 32) / 3 : JOBS_MAX;
+	             ? ((long)rl.rlim_cur - 32) / (f->pipe ? 4 : 3) : JOBS_MAX;
 	f->jobs = o->jobs > 0 ? o->jobs : JOBS_MAX;
 	if (f->jobs > fdjobs)
 		f->jobs = fdjobs > 1 ? fdjobs : 1;
@@ -1223,42 +1094,25 @@ setup(struct fan *f)
 	f->slot = calloc((size_t)f->jobs, sizeof(*f->slot));
 	f->free_slots = calloc((size_t)f->jobs, sizeof(int));
 	f->order = f->keep ? calloc(f->cap, sizeof(*f->order)) : NULL;
-	f->base = CSP_DONE_DEPTH + 2;
-	f->pfd = calloc((size_t)f->base + 2 * (size_t)f->jobs, sizeof(*f->pfd));
+	f->pfd = calloc(1 + 3 * (size_t)f->jobs + CSP_DONE_DEPTH, sizeof(*f->pfd));
+	f->procs = calloc((size_t)f->jobs, sizeof(*f->procs));
 	f->scratch = malloc(SCRATCH);
 	if (f->pool == NULL || f->slot == NULL || f->free_slots == NULL || f->pfd == NULL ||
-	    f->scratch == NULL || (f->keep && f->order == NULL))
+	    f->procs == NULL || f->scratch == NULL || (f->keep && f->order == NULL))
 		return -1;
 	for (i = 0; i < f->cap; i++)
-		f->pool[i].fd[0] = f->pool[i].fd[1] = f->pool[i].in = -1;
+		f->pool[i].fd[0] = f->pool[i].fd[1] = f->pool[i].in = f->pool[i].p.pidfd = -1;
 	for (s = (int)f->jobs; s >= 1; s--)
 		f->free_slots[f->nfree++] = s;
-	for (i = 0; i < (size_t)f->base + 2 * (size_t)f->jobs; i++) {
+	for (i = 0; i < 1 + 3 * (size_t)f->jobs; i++) {
 		f->pfd[i].fd = -1;
 		f->pfd[i].events = POLLIN;
 	}
 	if ((f->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	/* The done's fds end right before the signalfd: one poll array for all. */
-	{
-		struct pollfd d[CSP_DONE_DEPTH];
-
-		f->nd = csp__done_poll(f->done, d, CSP_DONE_DEPTH);
-		memcpy(f->pfd + CSP_DONE_DEPTH - f->nd, d, (size_t)f->nd * sizeof(*d));
-	}
-
-	/* SIGCHLD through a signalfd, into the same poll as everything else. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, &f->oldchld);  /* SIG_IGN would reap them before we could */
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &chld, &f->oldmask) == -1)
+	if (csp__fan_chld(&f->oldchld) == -1)
 		return -1;
-	if ((f->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
-		return -1;
-	f->pfd[CSP_DONE_DEPTH].fd = f->sigfd;
+	f->chld_set = 1;
 	f->t_start = csp_now();
 	csp__nosigpipe();
 	return 0;
@@ -1270,17 +1124,14 @@ teardown(struct fan *f)
 	size_t i;
 	int e = errno;
 
-	if (f->sigfd != -1) {
-		close(f->sigfd);
-		sigprocmask(SIG_SETMASK, &f->oldmask, NULL);
+	if (f->chld_set)
 		sigaction(SIGCHLD, &f->oldchld, NULL);
-	}
-	close_fd(&f->devnull);
+	csp__fan_close(&f->devnull);
 	free(f->rt);
 	for (i = 0; f->pool != NULL && i < f->cap; i++) {
-		close_fd(&f->pool[i].fd[0]);
-		close_fd(&f->pool[i].fd[1]);
-		close_fd(&f->pool[i].in);
+		csp__fan_close(&f->pool[i].fd[0]);
+		csp__fan_close(&f->pool[i].fd[1]);
+		csp__fan_close(&f->pool[i].in);
 		job_free(&f->pool[i]);
 	}
 	for (i = 0; f->list != NULL && f->list != (char **)f->o->args && i < (size_t)f->nargs; i++)
@@ -1292,6 +1143,7 @@ teardown(struct fan *f)
 	free(f->free_slots);
 	free(f->order);
 	free(f->pfd);
+	free(f->procs);
 	free(f->scratch);
 	free(f->hasrep);
 	free(f->pend.p);
@@ -1299,57 +1151,53 @@ teardown(struct fan *f)
 }
 
 /*
- * Its pipes are closed: the job is most likely exiting right now (the
- * kernel closes a process's files just before it becomes a zombie). Look
- * for its status a few times before going back to poll: one wakeup per job,
- * not one for the pipes and one more for SIGCHLD.
+ * A pipe of the job just closed: it is most likely exiting right now (the
+ * kernel closes a process's files, one by one, just before it becomes a
+ * zombie). Look for its status a few times before going back to the
+ * reactor: one wakeup per job, not one for each pipe and one for its pidfd.
  */
 static int
 settle(struct fan *f, struct job *j)
 {
-	int tries, ws;
-	pid_t r;
+	int tries;
 
-	if (j->reaped || j->stopping || j->fd[0] != -1 || j->fd[1] != -1)
+	if (j->p.reaped || j->p.stopping)
 		return 0;
-	for (tries = 0; tries < SETTLE_TRIES; tries++) {
-		r = waitpid(j->pid, &ws, WNOHANG);
-		if (r == j->pid) {
-			reaped(j, ws);
-			return job_done(f, j);
-		}
-		if (r == -1 && errno != EINTR)
-			return 0;
-	}
+	for (tries = 0; tries < SETTLE_TRIES; tries++)
+		if (csp__fanproc_reap(&j->p) == 1)
+			return drain(f, j) == -1 || job_done(f, j) == -1 ? -1 : 1;
 	return 0;
 }
 
-/* Jobs whose exec failed have ended already, with nothing to reap. */
+/* Jobs whose exec failed have ended already, with nothing to reap: how many, or -1. */
 static int
 finish_ready(struct fan *f)
 {
 	struct job *j;
-	int s;
+	int s, n = 0;
 
 	for (s = 0; s < f->maxslot; s++)
-		if ((j = f->slot[s]) != NULL && j->reaped && j->fd[0] == -1 &&
-		    j->fd[1] == -1 && job_done(f, j) == -1)
-			return -1;
-	return 0;
+		if ((j = f->slot[s]) != NULL && j->p.reaped && j->fd[0] == -1 && j->fd[1] == -1) {
+			if (job_done(f, j) == -1)
+				return -1;
+			n++;
+		}
+	return n;
 }
 
 static int
 run(struct fan *f)
 {
-	struct pollfd *pf = f->pfd + CSP_DONE_DEPTH - f->nd;
+	struct pollfd *pj;
 	struct job *j;
-	int s, k, r, infd;
+	int s, k, r, shut;
 	int64_t next;
-	nfds_t n;
 
 	for (;;) {
-		if (start_jobs(f) == -1 || finish_ready(f) == -1)
+		if (start_jobs(f) == -1 || (r = finish_ready(f)) == -1)
 			return -1;
+		if (r > 0)
+			continue;  /* their slots are free: more may start, or the input's end be seen */
 		if (f->running == 0 && (f->eof || f->stop_new))
 			return 0;
 		next = timeouts(f);
@@ -1358,45 +1206,34 @@ run(struct fan *f)
 		if (f->o->bar_fd != -1)
 			next = csp__min_deadline(next, f->bar_next);
 		/* Input only when a job could start and no record is there. */
-		infd = f->list == NULL && !f->in->eof && can_start(f) ? f->in->fd : -1;
-		f->pfd[CSP_DONE_DEPTH + 1].fd = infd;
-		n = (nfds_t)(f->nd + 2 + 2 * f->maxslot);
-		r = -2;
-		if (f->out->len > 0 || (f->err != NULL && f->err->len > 0)) {
-			/* Before waiting, what is ready to go out goes out. */
-			r = poll(pf, n, 0);
-			if (r == 0) {
-				if (csp_wr_flush(f->out, f->done) == -1 ||
-				    (f->err != NULL && csp_wr_flush(f->err, f->done) == -1))
-					return -1;
-				continue;
-			}
-		}
-		if (r == -2)
-			r = poll(pf, n, csp__timeout(next));
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
+		f->pfd[0].fd = f->list == NULL && !f->in->eof && can_start(f) ? f->in->fd : -1;
+		if (csp__fan_wait(f->pfd, 1 + 3 * f->maxslot, f->done, next, f->out, f->err) == -1)
 			return -1;
-		}
-		if (csp__done_fired(f->done, pf, f->nd)) {
-			errno = ECANCELED;
-			return -1;
-		}
-		/* Outputs before exits: by the time SIGCHLD comes, the pipes are mostly drained. */
+		/* Outputs before exits: by the time its pidfd says so, a job's pipes are mostly drained. */
 		for (s = 0; s < f->maxslot; s++) {
 			if ((j = f->slot[s]) == NULL)
 				continue;
-			for (k = 0; k < 2; k++)
-				if (j->fd[k] != -1 && f->pfd[f->base + 2 * s + k].revents != 0 &&
-				    collect(f, j, k) == -1)
+			pj = &f->pfd[1 + 3 * s];
+			for (k = shut = 0; k < 2; k++) {
+				if (j->fd[k] == -1 || pj[k].revents == 0)
+					continue;
+				if (pj[k].revents == POLLHUP) {
+					/* Nothing in it, and no writer left: its end, without a read to say so. */
+					csp__fan_close(&j->fd[k]);
+					watch(f, j->pub.slot, k, -1);
+				} else if (collect(f, j, k) == -1) {
 					return -1;
-			if (settle(f, j) == -1)
+				}
+				shut |= j->fd[k] == -1;
+			}
+			if (pj[2].revents != 0 || (j->p.pidfd == -1 && j->p.pid > 0)) {
+				if (reap_job(f, j) == -1)
+					return -1;
+			} else if (shut && settle(f, j) == -1) {
 				return -1;
+			}
 		}
-		if (f->pfd[CSP_DONE_DEPTH].revents != 0 && reap(f) == -1)
-			return -1;
-		if (infd != -1 && f->pfd[CSP_DONE_DEPTH + 1].revents != 0 &&
+		if (f->pfd[0].fd != -1 && f->pfd[0].revents != 0 &&
 		    csp_rd_fill(f->in, NULL) == -1 && errno != EAGAIN && errno != EINTR)
 			return -1;
 		bar(f, 0);
@@ -1419,7 +1256,7 @@ csp__fanout_pool(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *don
 	f.keep = (o->flags & CSP_FANOUT_KEEP) != 0;
 	f.pipe = (o->flags & CSP_FANOUT_PIPE) != 0;
 	f.odelim = f.pipe && in != NULL ? in->delim : '\n';
-	f.sigfd = f.devnull = -1;
+	f.devnull = -1;
 	f.total = -1;
 	f.next_print = 1;
 	o->total = o->failed = o->succeeded = 0;

@@ -49,6 +49,28 @@ int64_t csp__timeout_pct(struct csp__runtimes **rt, int64_t ms, double pct);
 #define CSP__GATE_MS 250
 int csp__gate_shut(const csp_fanout_opt *o);
 int csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status);
+/* job.c: a job's process, as fanout.c and fanpipe.c both keep it */
+typedef struct csp__fanproc {
+	csp_fanout_job *pub;       /* its status, signal, times go there */
+	pid_t pid;                 /* leads its group; -1: none (not run, or its exec failed) */
+	int pidfd;                 /* readable once it exited; -1 none */
+	int reaped, stopping;      /* stopping: SIGTERM sent, SIGKILL at killat or its exit */
+	int64_t t0, deadline, killat;
+} csp__fanproc;
+void csp__fan_close(int *fd);
+int csp__fan_chld(struct sigaction *old);
+int csp__fan_wait(struct pollfd *pfd, int n, const csp_done *done, int64_t next,
+                  csp_wr *out, csp_wr *err);
+int csp__fanproc_spawn(csp__fanproc *p, csp_fanout_job *pub, const char *path,
+                       char *const argv[], const int fds[3], int64_t timeout_ms);
+int csp__fanproc_fd(const csp__fanproc *p);
+int64_t csp__fanproc_due(const csp__fanproc *p, int64_t next);
+void csp__fanproc_signal(const csp__fanproc *p, int sig);
+int csp__fanproc_reap(csp__fanproc *p);
+int64_t csp__fanproc_timeout(csp__fanproc *p, int64_t now, int64_t grace_ms, int64_t next,
+                             int *stopped);
+int csp__fanproc_stop(csp__fanproc *const *ps, int n, int64_t grace_ms);
+void csp__fanproc_free(csp__fanproc *p);
 /* fanout.c: one job a record (or block); fanpipe.c: pipe mode's long-lived workers. */
 int csp__fanout_pool(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
 int csp__fanout_workers(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);

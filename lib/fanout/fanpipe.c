@@ -1,21 +1,17 @@
 /*
  * fanpipe.c: fan-out of a stream: n long-lived workers each run the command;
  * the input is cut into blocks of whole records and each block goes to
- * whichever worker's stdin has room for it (poll for POLLOUT over all of
- * them); their outputs come back in as whole records, mixed.
+ * whichever worker's stdin has room for it (the reactor watches them all
+ * for POLLOUT); their outputs come back in as whole records, mixed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fanout/fanout.h"
@@ -31,8 +27,7 @@ struct blk {
 
 struct worker {
 	csp_fanout_job pub;
-	pid_t pid;
-	int reaped, stopping;
+	csp__fanproc p;            /* its process */
 	int to, from;              /* our ends of its stdin and stdout; -1 once closed */
 	struct blk *blk;           /* the block it is being given, and how far */
 	size_t off;
@@ -40,7 +35,6 @@ struct worker {
 	size_t len, cap;
 	char *args;
 	char **argv;
-	int64_t t0, deadline, killat;
 };
 
 struct pipefan {
@@ -58,20 +52,12 @@ struct pipefan {
 	struct blk *blks, *fill, *head, *tail;  /* all, the one being read into, the ready queue */
 	struct blk **free;
 	int nfree, nblk;
-	int sigfd, devnull;
-	sigset_t oldmask;
+	int chld_set;              /* SIGCHLD is at its default for the run; oldchld was */
 	struct sigaction oldchld;
-	struct pollfd *pfd;
+	struct pollfd *pfd;        /* the input, three per worker (stdin, stdout, pidfd), the done's */
+	csp__fanproc **procs;      /* for the stop: each worker's process */
 	int halt_status;
 };
-
-static void
-close_fd(int *fd)
-{
-	if (*fd != -1)
-		close(*fd);
-	*fd = -1;
-}
 
 static struct blk *
 blk_get(struct pipefan *f)
@@ -134,7 +120,7 @@ emit(struct pipefan *f, struct worker *w, int last)
 static int
 settle(struct pipefan *f, struct worker *w)
 {
-	if (w->from != -1 || !w->reaped || w->len == 0)
+	if (w->from != -1 || !w->p.reaped || w->len == 0)
 		return 0;
 	if (w->pub.sig != 0) {
 		w->pub.cut = (long long)w->len;
@@ -163,7 +149,7 @@ collect(struct pipefan *f, struct worker *w)
 	if (k == -1 && errno == EAGAIN)
 		return 0;
 	if (k <= 0) {
-		close_fd(&w->from);
+		csp__fan_close(&w->from);
 		/* Its last bytes wait for its status: settle judges them. */
 		return emit(f, w, 0) == -1 ? -1 : settle(f, w);
 	}
@@ -177,7 +163,7 @@ static void
 retire(struct pipefan *f, struct worker *w)
 {
 	if (w->to != -1) {
-		close_fd(&w->to);
+		csp__fan_close(&w->to);
 		f->live--;
 	}
 	if (w->blk != NULL) {
@@ -296,8 +282,6 @@ spawn(struct pipefan *f, struct worker *w, int i)
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, fds[3], c, e;
 	char *const *cmd = f->o->argv;
 	size_t n, off;
-	csp_proc p;
-	struct timeval tv;
 
 	for (c = 0, n = 0; cmd[c] != NULL; c++)
 		n += csp_replace(NULL, 0, cmd[c], "", 0, i + 1, i + 1) + 1;
@@ -319,88 +303,44 @@ spawn(struct pipefan *f, struct worker *w, int i)
 	fds[0] = in[0];
 	fds[1] = out[1];
 	fds[2] = -1;
-	gettimeofday(&tv, NULL);
-	w->pub.start_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-	w->t0 = csp_now();
-	w->deadline = f->o->timeout_ms > 0 ? w->t0 + f->o->timeout_ms : CSP_FOREVER;
-	p.pid = 0;
-	if (csp_vspawn(&p, csp_lookpath(w->argv[0], f->path, sizeof(f->path)) == 0 ? f->path : NULL,
-	               w->argv, fds, CSP_SPAWN_PGROUP) == -1) {
-		if (p.pid != -1)
-			goto fail;
-		w->pub.err = errno;
-		w->pub.status = csp_exec_status(errno);
-		w->reaped = 1;
-		close_fd(&in[1]);
-		close_fd(&out[0]);
+	if (csp__fanproc_spawn(&w->p, &w->pub,
+	                       csp_lookpath(w->argv[0], f->path, sizeof(f->path)) == 0 ? f->path : NULL,
+	                       w->argv, fds, f->o->timeout_ms) == -1)
+		goto fail;
+	if (w->p.reaped) {
+		csp__fan_close(&in[1]);  /* it could not be executed */
+		csp__fan_close(&out[0]);
 	} else {
-		w->pid = p.pid;
 		f->live++;
 	}
-	close_fd(&in[0]);
-	close_fd(&out[1]);
+	csp__fan_close(&in[0]);
+	csp__fan_close(&out[1]);
 	w->to = in[1];
 	w->from = out[0];
 	return 0;
 fail:
 	e = errno;
-	close_fd(&in[0]);
-	close_fd(&in[1]);
-	close_fd(&out[0]);
-	close_fd(&out[1]);
+	csp__fan_close(&in[0]);
+	csp__fan_close(&in[1]);
+	csp__fan_close(&out[0]);
+	csp__fan_close(&out[1]);
 	errno = e;
 	return -1;
 }
 
-static void
-signal_group(struct worker *w, int sig)
-{
-	if (w->pid > 0 && !w->reaped) {
-		kill(-w->pid, sig);
-		if (sig != SIGKILL)
-			kill(-w->pid, SIGCONT);
-	}
-}
-
+/* Stop every worker together (job.c: SIGTERM to the groups, one grace period, SIGKILL, reap). */
 static void
 stop_all(struct pipefan *f)
 {
-	int64_t until = csp_after(f->o->grace_ms);
-	struct pollfd p = { f->sigfd, POLLIN, 0 };
-	struct signalfd_siginfo si;
-	siginfo_t info;
-	int i, left, ws, e = errno;
+	int i, e = errno;
 
 	for (i = 0; i < f->n; i++) {
 		retire(f, &f->w[i]);
-		close_fd(&f->w[i].from);
-		if (!f->w[i].reaped) {
-			f->o->stopped = 1;
-			signal_group(&f->w[i], SIGTERM);
-		}
+		csp__fan_close(&f->w[i].from);
+		f->procs[i] = &f->w[i].p;
 	}
-	for (;;) {
-		for (i = left = 0; i < f->n; i++) {
-			info.si_pid = 0;
-			if (!f->w[i].reaped && f->w[i].pid > 0 &&
-			    waitid(P_PID, (id_t)f->w[i].pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-			    info.si_pid == 0)
-				left++;
-		}
-		if (left == 0 || csp_now() >= until)
-			break;
-		if (poll(&p, 1, csp__timeout(until)) > 0)
-			while (read(f->sigfd, &si, sizeof(si)) > 0)
-				;
-	}
-	for (i = 0; i < f->n; i++) {
-		if (f->w[i].reaped || f->w[i].pid <= 0)
-			continue;
-		kill(-f->w[i].pid, SIGKILL);
-		while (waitpid(f->w[i].pid, &ws, 0) == -1 && errno == EINTR)
-			;
-		f->w[i].reaped = 1;
-	}
+	if (csp__fanproc_stop(f->procs, f->spawned, f->o->grace_ms))
+		f->o->stopped = 1;
 	f->stop_new = 1;
 	errno = e;
 }
@@ -412,7 +352,7 @@ ended(struct pipefan *f, struct worker *w)
 	csp_fanout_opt *o = f->o;
 	long long n;
 
-	w->pub.runtime_ms = csp_now() - w->t0;
+	w->pub.runtime_ms = csp_now() - w->p.t0;
 	if (w->pub.status != 0)
 		o->failed++;
 	else
@@ -440,27 +380,10 @@ ended(struct pipefan *f, struct worker *w)
 static int
 reap_worker(struct pipefan *f, struct worker *w)
 {
-	siginfo_t info;
-	pid_t pid;
-	int ws, r = 0, n;
+	int r = 0, n;
 
-	if (w->pid <= 0 || w->reaped)
+	if (csp__fanproc_reap(&w->p) != 1)
 		return 0;
-	if (w->stopping) {
-		info.si_pid = 0;
-		if (waitid(P_PID, (id_t)w->pid, &info, WEXITED | WNOHANG | WNOWAIT) == -1 ||
-		    info.si_pid == 0)
-			return 0;
-		kill(-w->pid, SIGKILL);  /* its group, while the id is surely its own */
-	}
-	do
-		pid = waitpid(w->pid, &ws, WNOHANG);
-	while (pid == -1 && errno == EINTR);
-	if (pid != w->pid)
-		return 0;
-	w->reaped = 1;
-	w->pub.status = csp__status(ws);
-	w->pub.sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
 	retire(f, w);
 	/* What it wrote before it ended, read now (a bounded amount: a child may
 	 * still write), so that ended() knows what was cut. */
@@ -476,53 +399,21 @@ reap_worker(struct pipefan *f, struct worker *w)
 	return 1;
 }
 
-/* Reap the workers that have exited, and only them: other children are not ours. */
-static int
-reap(struct pipefan *f)
-{
-	struct signalfd_siginfo si;
-	int i;
-
-	while (read(f->sigfd, &si, sizeof(si)) > 0)
-		;
-	for (i = 0; i < f->spawned; i++)
-		if (reap_worker(f, &f->w[i]) == -1)
-			return -1;
-	return 0;
-}
-
 static int64_t
 timeouts(struct pipefan *f)
 {
 	int64_t now = csp_now(), next = CSP_FOREVER;
-	struct worker *w;
 	int i;
 
-	for (i = 0; i < f->n; i++) {
-		w = &f->w[i];
-		if (w->reaped || w->pid <= 0)
-			continue;
-		if (!w->stopping && w->deadline != CSP_FOREVER && now >= w->deadline) {
-			w->stopping = 1;
-			w->pub.timedout = 1;
-			f->o->stopped = 1;
-			w->killat = now + f->o->grace_ms;
-			signal_group(w, SIGTERM);
-		} else if (w->stopping && now >= w->killat) {
-			signal_group(w, SIGKILL);
-			w->killat = now + 1000;
-		}
-		next = csp__min_deadline(next, w->stopping ? w->killat : w->deadline);
-	}
+	for (i = 0; i < f->spawned; i++)
+		next = csp__fanproc_due(&f->w[i].p, csp__fanproc_timeout(&f->w[i].p, now, f->o->grace_ms,
+		                                                         next, &f->o->stopped));
 	return next;
 }
 
 static int
 setup(struct pipefan *f)
 {
-	struct pollfd d[CSP_DONE_DEPTH];
-	struct sigaction sa;
-	sigset_t chld;
 	int i;
 	size_t cap = f->o->block * 2 < READ_MIN ? READ_MIN : f->o->block * 2;
 	csp_rd *r = f->in;
@@ -535,8 +426,9 @@ setup(struct pipefan *f)
 	f->w = calloc((size_t)f->n, sizeof(*f->w));
 	f->blks = calloc((size_t)f->nblk, sizeof(*f->blks));
 	f->free = calloc((size_t)f->nblk, sizeof(*f->free));
-	f->pfd = calloc((size_t)(CSP_DONE_DEPTH + 2 + 2 * f->n), sizeof(*f->pfd));
-	if (f->w == NULL || f->blks == NULL || f->free == NULL || f->pfd == NULL)
+	f->pfd = calloc((size_t)(1 + 3 * f->n + CSP_DONE_DEPTH), sizeof(*f->pfd));
+	f->procs = calloc((size_t)f->n, sizeof(*f->procs));
+	if (f->w == NULL || f->blks == NULL || f->free == NULL || f->pfd == NULL || f->procs == NULL)
 		return -1;
 	for (i = 0; i < f->nblk; i++) {
 		if ((f->blks[i].p = malloc(cap)) == NULL)
@@ -545,7 +437,7 @@ setup(struct pipefan *f)
 		f->free[f->nfree++] = &f->blks[i];
 	}
 	for (i = 0; i < f->n; i++)
-		f->w[i].to = f->w[i].from = -1;
+		f->w[i].to = f->w[i].from = f->w[i].p.pidfd = -1;
 	/* What the reader holds already is the start of the input. */
 	f->fill = blk_get(f);
 	if (blk_room(f->fill, r->tail - r->head) == -1)
@@ -557,19 +449,9 @@ setup(struct pipefan *f)
 	/* From a pipe, a larger one: more per read, fewer wakeups (smaller only costs speed). */
 	if (fstat(r->fd, &st) == 0 && S_ISFIFO(st.st_mode))
 		fcntl(r->fd, F_SETPIPE_SZ, PIPE_SIZE);
-	f->nd = csp__done_poll(f->done, d, CSP_DONE_DEPTH);
-	memcpy(f->pfd, d, (size_t)f->nd * sizeof(*d));
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, &f->oldchld);
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &chld, &f->oldmask) == -1)
+	if (csp__fan_chld(&f->oldchld) == -1)
 		return -1;
-	if ((f->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
-		return -1;
+	f->chld_set = 1;
 	csp__nosigpipe();
 	return 0;
 }
@@ -579,14 +461,12 @@ teardown(struct pipefan *f)
 {
 	int i, e = errno;
 
-	if (f->sigfd != -1) {
-		close(f->sigfd);
-		sigprocmask(SIG_SETMASK, &f->oldmask, NULL);
+	if (f->chld_set)
 		sigaction(SIGCHLD, &f->oldchld, NULL);
-	}
 	for (i = 0; f->w != NULL && i < f->n; i++) {
-		close_fd(&f->w[i].to);
-		close_fd(&f->w[i].from);
+		csp__fanproc_free(&f->w[i].p);
+		csp__fan_close(&f->w[i].to);
+		csp__fan_close(&f->w[i].from);
 		free(f->w[i].out);
 		free(f->w[i].args);
 		free(f->w[i].argv);
@@ -597,6 +477,7 @@ teardown(struct pipefan *f)
 	free(f->blks);
 	free(f->free);
 	free(f->pfd);
+	free(f->procs);
 	errno = e;
 }
 
@@ -605,7 +486,7 @@ run(struct pipefan *f)
 {
 	struct pollfd *p;
 	struct worker *w;
-	int i, k, r, idle, reading, open;
+	int i, k, idle, reading, open;
 	int64_t next;
 	struct blk *b;
 
@@ -622,7 +503,7 @@ run(struct pipefan *f)
 			if (spawn(f, w, f->spawned) == -1)
 				return -1;
 			f->spawned++;
-			if (w->reaped)
+			if (w->p.reaped)
 				ended(f, w);  /* it could not be executed */
 			continue;
 		}
@@ -638,58 +519,43 @@ run(struct pipefan *f)
 			/* All given out: closed stdins, once each has its block whole. */
 			for (i = 0; i < f->spawned; i++)
 				if (f->w[i].blk == NULL && f->w[i].to != -1) {
-					close_fd(&f->w[i].to);
+					csp__fan_close(&f->w[i].to);
 					f->live--;
 				}
 			for (i = 0; i < f->spawned; i++)
-				open += f->w[i].from != -1 || (!f->w[i].reaped && f->w[i].pid > 0);
+				open += f->w[i].from != -1 || (!f->w[i].p.reaped && f->w[i].p.pid > 0);
 			if (open == 0)
 				return 0;
 		}
 
 		next = timeouts(f);
-		p = f->pfd + f->nd;
+		p = f->pfd;
 		reading = !f->eof && !f->blocked && (f->fill != NULL || f->nfree > 0);
-		p[0].fd = f->sigfd;
+		p[0].fd = reading ? f->in->fd : -1;
 		p[0].events = POLLIN;
-		p[1].fd = reading ? f->in->fd : -1;
-		p[1].events = POLLIN;
 		for (i = 0; i < f->n; i++) {
 			w = &f->w[i];
-			p[2 + 2 * i].fd = w->to != -1 && (w->blk != NULL || f->head != NULL) ? w->to : -1;
-			p[2 + 2 * i].events = POLLOUT;
-			p[3 + 2 * i].fd = w->from;
-			p[3 + 2 * i].events = POLLIN;
+			p[1 + 3 * i].fd = w->to != -1 && (w->blk != NULL || f->head != NULL) ? w->to : -1;
+			p[1 + 3 * i].events = POLLOUT;
+			p[2 + 3 * i].fd = w->from;
+			p[2 + 3 * i].events = POLLIN;
+			p[3 + 3 * i].fd = csp__fanproc_fd(&w->p);
+			p[3 + 3 * i].events = POLLIN;
 		}
-		r = -2;
-		if (f->out->len > 0) {
-			r = poll(f->pfd, (nfds_t)(f->nd + 2 + 2 * f->n), 0);
-			if (r == 0) {
-				if (csp_wr_flush(f->out, f->done) == -1)
-					return -1;
-				continue;
-			}
-		}
-		if (r == -2)
-			r = poll(f->pfd, (nfds_t)(f->nd + 2 + 2 * f->n), csp__timeout(next));
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
+		if (csp__fan_wait(f->pfd, 1 + 3 * f->n, f->done, next, f->out, NULL) == -1)
 			return -1;
-		}
-		if (csp__done_fired(f->done, f->pfd, f->nd)) {
-			errno = ECANCELED;
-			return -1;
-		}
 		/* Starting after the worker given the last block: among the ready, none is favoured. */
 		for (k = 0; k < f->n; k++) {
 			i = (f->first + k) % f->n;
 			w = &f->w[i];
-			if (w->from != -1 && p[3 + 2 * i].revents != 0 && collect(f, w) == -1)
+			if (w->from != -1 && p[2 + 3 * i].revents != 0 && collect(f, w) == -1)
 				return -1;
-			if (w->to == -1 || p[2 + 2 * i].revents == 0)
+			if ((p[3 + 3 * i].revents != 0 || (w->p.pidfd == -1 && w->p.pid > 0)) &&
+			    reap_worker(f, w) == -1)
+				return -1;
+			if (w->to == -1 || p[1 + 3 * i].revents == 0)
 				continue;
-			if (p[2 + 2 * i].revents & (POLLERR | POLLHUP)) {
+			if (p[1 + 3 * i].revents & (POLLERR | POLLHUP)) {
 				retire(f, w);
 				continue;
 			}
@@ -700,9 +566,7 @@ run(struct pipefan *f)
 			if (feed(f, w) == -1)
 				return -1;
 		}
-		if (p[0].revents != 0 && reap(f) == -1)
-			return -1;
-		if (reading && p[1].revents != 0 && read_input(f) == -1)
+		if (reading && p[0].revents != 0 && read_input(f) == -1)
 			return -1;
 	}
 }
@@ -724,7 +588,7 @@ csp__fanout_workers(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *
 	f.out = out;
 	f.done = done;
 	f.delim = in->delim;
-	f.sigfd = f.devnull = -1;
+
 	o->total = o->failed = o->succeeded = 0;
 	o->stopped = o->halted = o->exitval = 0;
 	in->flush = NULL;
@@ -740,7 +604,7 @@ fail:
 		stop_all(&f);
 	o->exitval = csp__fanout_exitval(o, f.spawned, f.halt_status);
 	for (i = 0; i < f.n && f.w != NULL; i++)
-		if (f.w[i].pid > 0 && !f.w[i].reaped)
+		if (f.w[i].p.pid > 0 && !f.w[i].p.reaped)
 			o->stopped = 1;
 	teardown(&f);
 	return ret;
