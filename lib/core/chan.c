@@ -1,19 +1,27 @@
 /*
- * chan.c: a channel is a pipe for the values and a count of free slots in a
- * page every holder shares (mapped before the fork that hands it over). A
- * sender takes a slot, then writes; a receiver reads exactly the values it
- * returns, then frees their slots: nothing is ever cached, so any sender may
- * use any slot and a process that stops takes nothing with it. A sender with
- * no slot sleeps on a second pipe, where a receiver writes a byte for each
- * slot it frees while a sender sleeps. With capacity 0 a slot is a receiver
- * that waits: it announces itself before it reads and takes the announcement
- * back when it gives up, so a send writes only for a receiver that is there.
+ * chan.c: a channel of records with room for values keeps them in a ring
+ * in memory every holder shares (mapped before the fork that hands it
+ * over), behind a lock its holder's death releases; its data pipe is only a
+ * doorbell, rung when a receiver sleeps, so poll and select still see it.
+ * A value is put or taken by one store under the lock: a process that stops
+ * takes nothing with it. A sender with no room sleeps on a second pipe,
+ * where a receiver writes a byte for each slot it frees while a sender
+ * sleeps. Closing is the pipes': EOF on the doorbell is the end, EOF on the
+ * wake-up pipe is EPIPE.
+ *
+ * Messages, and records with capacity 0, go through the data pipe itself,
+ * with a count of free slots in the shared page. A sender takes a slot,
+ * then writes; a receiver reads exactly the values it returns, then frees
+ * their slots. With capacity 0 a slot is a receiver that waits: it
+ * announces itself before it reads and takes the announcement back when it
+ * gives up, so a send writes only for a receiver that is there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -23,15 +31,31 @@
 
 #define MSG_FRAME 4
 #define PAGE 4096
-#define SPIN 0       /* looks at the slot count before a sender sleeps */
+#define SPIN 64      /* looks at the ring before a caller sleeps */
+#define RING_MAX (1UL << 26)  /* most bytes of values a ring holds */
 #define BATCH 65536  /* most bytes send_many writes at once */
 
 struct csp_slots {
-	long free;       /* slots a sender may take; capacity 0: receivers that wait */
+	long free;       /* pipe: slots a sender may take; capacity 0: receivers that wait */
 	long sleepers;   /* senders asleep on the wake-up pipe */
 	long wakes;      /* wake-up bytes written and not yet read: never more than sleepers */
+	long rsleepers;  /* ring: receivers asleep on the doorbell */
+	long bells;      /* ring: doorbell bytes written and not yet read */
+	unsigned long rcloses;  /* receive ends closed by csp_chan_close_recv */
+	uint64_t at;     /* ring: first value (low 32 bits) and how many (high 32) */
+	size_t len;      /* bytes mapped */
+	pthread_mutex_t lock;  /* ring: robust, so a holder that dies releases it */
 };
 
+/* The ring's values start on a cache line of their own. */
+#define RING_OFF ((sizeof(struct csp_slots) + 63) & ~(size_t)63)
+#define IS_RING(c) ((c)->size > 0 && (c)->cap > 0)
+
+#if defined(__x86_64__) || defined(__i386__)
+#define RELAX() __builtin_ia32_pause()
+#else
+#define RELAX() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define ADD(p, n) __atomic_add_fetch((p), (n), __ATOMIC_SEQ_CST)
 
@@ -87,14 +111,43 @@ size_pipe(int fd, size_t cap, size_t unit)
 	}
 }
 
+/* The shared page, and for a ring its values, with the lock set up. */
+static struct csp_slots *
+map_slots(size_t size, size_t cap)
+{
+	struct csp_slots *s;
+	pthread_mutexattr_t ma;
+	size_t len = RING_OFF + (size > 0 && cap > 0 ? size * cap : 0);
+	int e;
+
+	s = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (s == MAP_FAILED)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->free = (long)cap;
+	s->len = len;
+	if ((e = pthread_mutexattr_init(&ma)) == 0) {
+		if ((e = pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED)) == 0 &&
+		    (e = pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST)) == 0)
+			e = pthread_mutex_init(&s->lock, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
+	if (e != 0) {
+		munmap(s, len);
+		errno = e;
+		return NULL;
+	}
+	return s;
+}
+
 int
 csp_chan_make(csp_chan *c, size_t size, size_t cap)
 {
 	int data[2], wake[2];
 	struct csp_slots *s;
-	size_t batch;
+	size_t batch = 0;
 
-	if (size > PIPE_BUF || cap > (1u << 20)) {
+	if (size > PIPE_BUF || cap > (1u << 20) || (size > 0 && cap > RING_MAX / size)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -103,13 +156,12 @@ csp_chan_make(csp_chan *c, size_t size, size_t cap)
 		return -1;
 	if (csp__pipe(wake, O_NONBLOCK) == -1)
 		goto fail_data;
-	if ((batch = size_pipe(data[1], cap, size ? size : PIPE_BUF)) == 0)
+	/* A ring's data pipe is a doorbell: its default size holds every ring. */
+	if ((size == 0 || cap == 0) &&
+	    (batch = size_pipe(data[1], cap, size ? size : PIPE_BUF)) == 0)
 		goto fail_wake;
-	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (s == MAP_FAILED)
+	if ((s = map_slots(size, cap)) == NULL)
 		goto fail_wake;
-	s->free = (long)cap;
-	s->sleepers = s->wakes = 0;
 	memset(c, 0, sizeof(*c));
 	c->rfd = data[0];
 	c->wfd = data[1];
@@ -147,71 +199,275 @@ take(csp_chan *c, long want)
 }
 
 /*
- * n slots are free again: wake as many sleeping senders, but write no more
- * wake-ups than sleepers wait (one that was read is counted until the
- * reader stops counting as a sleeper). A gone sender wants none.
+ * n more for those asleep on fd (sleepers of them): a byte each, but never
+ * more bytes unread than sleepers wait (one that was read is counted until
+ * the reader stops counting as a sleeper).
  */
-void
-csp__chan_give(csp_chan *c, long n)
+static void
+ring_bell(long *sleepers, long *unread, int fd, long n)
 {
 	static const char tok[64];
 	long s, w, k;
 
-	ADD(&c->slots->free, n);
-	if (c->cwfd == -1)
-		return;
+	if (fd == -1)
+		return;  /* nobody on the other side here */
 	do {
-		s = LOAD(&c->slots->sleepers);
-		w = LOAD(&c->slots->wakes);
+		s = LOAD(sleepers);
+		w = LOAD(unread);
 		if (w >= s)
 			return;
 		k = n < s - w ? n : s - w;
 		if (k > (long)sizeof(tok))
 			k = sizeof(tok);
-	} while (!__atomic_compare_exchange_n(&c->slots->wakes, &w, w + k, 0, __ATOMIC_SEQ_CST,
+	} while (!__atomic_compare_exchange_n(unread, &w, w + k, 0, __ATOMIC_SEQ_CST,
 	    __ATOMIC_SEQ_CST));
-	while (write(c->cwfd, tok, (size_t)k) == -1)
+	while (write(fd, tok, (size_t)k) == -1)
 		if (errno != EINTR) {
-			ADD(&c->slots->wakes, -k);
+			ADD(unread, -k);
 			return;
 		}
 }
 
-/* A sleeper's wake-up, read while it still counts as one: 1, 0 none, -1 EOF (EPIPE). */
+/* n slots are free again: wake as many sleeping senders. */
+static void
+give(csp_chan *c, long n)
+{
+	ADD(&c->slots->free, n);
+	ring_bell(&c->slots->sleepers, &c->slots->wakes, c->cwfd, n);
+}
+
+/* A sleeper's byte, read while it still counts as one: 1, 0 none, -1 EOF. */
 static int
-woken(csp_chan *c)
+heard(int fd, long *unread)
 {
 	char b;
 	ssize_t r;
 
 	do
-		r = read(c->crfd, &b, 1);
+		r = read(fd, &b, 1);
 	while (r == -1 && errno == EINTR);
 	if (r == 1) {
-		ADD(&c->slots->wakes, -1);
+		ADD(unread, -1);
 		return 1;
 	}
-	if (r == 0) {
-		errno = EPIPE;  /* every receiver is gone */
-		return -1;
+	return r == 0 ? -1 : 0;
+}
+
+/* A sleeping sender's wake-up: 1, 0 none, -1 EPIPE (every receiver is gone). */
+static int
+woken(csp_chan *c)
+{
+	int r = heard(c->crfd, &c->slots->wakes);
+
+	if (r == -1)
+		errno = EPIPE;
+	return r;
+}
+
+/* The ring's lock; a holder that died left the ring whole (one store commits). */
+static void
+lock(struct csp_slots *s)
+{
+	int i, r = EBUSY;
+
+	for (i = 0; i < SPIN && r == EBUSY; i++)
+		r = pthread_mutex_trylock(&s->lock);
+	if (r == EBUSY)
+		r = pthread_mutex_lock(&s->lock);
+	if (r == EOWNERDEAD)
+		pthread_mutex_consistent(&s->lock);
+}
+
+static void
+unlock(struct csp_slots *s)
+{
+	pthread_mutex_unlock(&s->lock);
+}
+
+#define RING(c) ((unsigned char *)(c)->slots + RING_OFF)
+#define COUNT(at) ((long)((at) >> 32))
+#define HEAD(at) ((long)((at) & 0xffffffff))
+
+static long
+ring_count(const csp_chan *c)
+{
+	return COUNT(LOAD(&c->slots->at));
+}
+
+/* Up to want values from vals into the ring, and a doorbell for receivers asleep: how many. */
+static long
+ring_put(csp_chan *c, const void *vals, long want)
+{
+	struct csp_slots *s = c->slots;
+	long cap = (long)c->cap, head, n, k, tail, first;
+	uint64_t at;
+
+	lock(s);
+	at = s->at;
+	head = HEAD(at);
+	n = COUNT(at);
+	k = want < cap - n ? want : cap - n;
+	if (k > 0) {
+		tail = (head + n) % cap;
+		first = k < cap - tail ? k : cap - tail;
+		memcpy(RING(c) + (size_t)tail * c->size, vals, (size_t)first * c->size);
+		memcpy(RING(c), (const char *)vals + (size_t)first * c->size,
+		    (size_t)(k - first) * c->size);
+		__atomic_store_n(&s->at, (uint64_t)head | (uint64_t)(n + k) << 32,
+		    __ATOMIC_SEQ_CST);
+	}
+	unlock(s);
+	if (k > 0)
+		ring_bell(&s->rsleepers, &s->bells, c->wfd, k);
+	return k;
+}
+
+/* Up to want values from the ring into vals, and wake-ups for senders asleep: how many. */
+static long
+ring_take(csp_chan *c, void *vals, long want)
+{
+	struct csp_slots *s = c->slots;
+	long cap = (long)c->cap, head, n, k, first;
+	uint64_t at;
+
+	lock(s);
+	at = s->at;
+	head = HEAD(at);
+	n = COUNT(at);
+	k = want < n ? want : n;
+	if (k > 0) {
+		first = k < cap - head ? k : cap - head;
+		memcpy(vals, RING(c) + (size_t)head * c->size, (size_t)first * c->size);
+		memcpy((char *)vals + (size_t)first * c->size, RING(c),
+		    (size_t)(k - first) * c->size);
+		__atomic_store_n(&s->at, (uint64_t)((head + k) % cap) | (uint64_t)(n - k) << 32,
+		    __ATOMIC_SEQ_CST);
+	}
+	unlock(s);
+	if (k > 0)
+		ring_bell(&s->sleepers, &s->wakes, c->cwfd, k);
+	return k;
+}
+
+/*
+ * Has every receive end closed? Asked of the kernel (the wake-up pipe hangs
+ * up) only after a csp_chan_close_recv somewhere since this process last asked.
+ */
+static int
+receivers_gone(csp_chan *c)
+{
+	struct pollfd pfd[1 + CSP_DONE_DEPTH];
+	unsigned long n = LOAD(&c->slots->rcloses);
+
+	if (n == c->seen)
+		return 0;
+	pfd[0].fd = c->crfd;
+	pfd[0].events = 0;
+	if (csp__react(pfd, 1, NULL, 0, 0) > 0 && (pfd[0].revents & POLLHUP)) {
+		errno = EPIPE;
+		return 1;
+	}
+	c->seen = n;
+	return 0;
+}
+
+/* Spin a little while the other side is at work: a sleep costs both sides system calls. */
+static int
+ring_wait(const csp_chan *c, int send)
+{
+	int i;
+
+	for (i = 0; i < SPIN; i++) {
+		if (send ? ring_count(c) < (long)c->cap : ring_count(c) > 0)
+			return 1;
+		RELAX();
 	}
 	return 0;
 }
 
-int
-csp__chan_can_send(const csp_chan *c)
+/* Send up to want values, waiting for room for at least one: how many, or -1. */
+static long
+ring_send(csp_chan *c, const void *vals, long want, const csp_done *done)
 {
-	return c->slots != NULL && LOAD(&c->slots->free) > 0;
+	struct csp_slots *s = c->slots;
+	long k;
+	int r = 0;
+
+	if (c->wfd == -1 || c->crfd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	if (receivers_gone(c))
+		return -1;
+	for (;;) {
+		if ((k = ring_put(c, vals, want)) > 0)
+			return k;
+		if (ring_wait(c, 1))
+			continue;
+		ADD(&s->sleepers, 1);
+		if ((k = ring_put(c, vals, want)) == 0 && (r = woken(c)) == 0)
+			r = csp_wait_fd(c->crfd, POLLIN, done, CSP_FOREVER);
+		ADD(&s->sleepers, -1);
+		if (k > 0)
+			return k;
+		if (r == -1)
+			return -1;
+	}
 }
 
-/* A select's wait begins: a sender is asleep, a rendezvous receiver is there. */
+/* Receive up to want values, waiting for one: how many, 0 at the end, or -1. */
+static long
+ring_recv(csp_chan *c, void *vals, long want, const csp_done *done)
+{
+	struct csp_slots *s = c->slots;
+	long k;
+	int r = 0;
+
+	if (c->rfd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	for (;;) {
+		if ((k = ring_take(c, vals, want)) > 0)
+			return k;
+		if (ring_wait(c, 0))
+			continue;
+		ADD(&s->rsleepers, 1);
+		if ((k = ring_take(c, vals, want)) == 0 &&
+		    (r = heard(c->rfd, &s->bells)) == 0 &&
+		    csp_wait_fd(c->rfd, POLLIN, done, CSP_FOREVER) == -1)
+			r = -2;
+		ADD(&s->rsleepers, -1);
+		if (k > 0)
+			return k;
+		if (r == -2)
+			return -1;
+		if (r == -1)  /* every sender closed: what they put is in the ring */
+			return ring_take(c, vals, want);
+	}
+}
+
+/* Ready without the kernel: room to send into, a value in the ring to receive. */
+int
+csp__chan_ready(const csp_chan *c, int op)
+{
+	if (c->slots == NULL)
+		return 0;
+	if (op == CSP_SEND)
+		return IS_RING(c) ? ring_count(c) < (long)c->cap : LOAD(&c->slots->free) > 0;
+	return IS_RING(c) && ring_count(c) > 0;
+}
+
+/* A select's wait begins: a sender is asleep, a receiver of a ring too, a rendezvous receiver is there. */
 void
 csp__chan_arm(csp_chan *c, int op)
 {
 	if (op == CSP_SEND)
 		ADD(&c->slots->sleepers, 1);
+	else if (IS_RING(c))
+		ADD(&c->slots->rsleepers, 1);
 	else if (c->cap == 0)
-		csp__chan_give(c, 1);
+		give(c, 1);
 }
 
 /*
@@ -239,6 +495,10 @@ csp__chan_disarm(csp_chan *c, int op, int may)
 {
 	if (op == CSP_SEND) {
 		ADD(&c->slots->sleepers, -1);
+		return 0;
+	}
+	if (IS_RING(c)) {
+		ADD(&c->slots->rsleepers, -1);
 		return 0;
 	}
 	return c->cap == 0 && !retract(c, !may);
@@ -321,7 +581,12 @@ csp__chan_try_send(csp_chan *c, const void *val, size_t len, int armed)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (take(c, 1) == 1)
+	if (IS_RING(c)) {
+		if (receivers_gone(c))
+			return -1;
+		if (ring_put(c, val, 1) == 1)
+			return 1;
+	} else if (take(c, 1) == 1)
 		return put_one(c, val, len) == -1 ? -1 : 1;
 	return armed && woken(c) == -1 ? -1 : 0;  /* a wake-up for a slot another took */
 }
@@ -333,6 +598,8 @@ csp_chan_send(csp_chan *c, const void *val, const csp_done *done)
 		errno = EINVAL;
 		return -1;
 	}
+	if (IS_RING(c))
+		return ring_send(c, val, 1, done) == -1 ? -1 : 0;
 	if (wait_slots(c, 1, done) == -1)
 		return -1;
 	return put(c, val, c->size);
@@ -350,11 +617,17 @@ csp_chan_send_many(csp_chan *c, const void *vals, size_t n, const csp_done *done
 		return -1;
 	}
 	while (sent < n) {
-		want = n - sent < per ? n - sent : per;
-		if ((k = wait_slots(c, (long)want, done)) == -1)
-			break;
-		if (put(c, p + sent * c->size, (size_t)k * c->size) == -1)
-			break;
+		if (IS_RING(c)) {
+			want = n - sent < c->cap ? n - sent : c->cap;
+			if ((k = ring_send(c, p + sent * c->size, (long)want, done)) == -1)
+				break;
+		} else {
+			want = n - sent < per ? n - sent : per;
+			if ((k = wait_slots(c, (long)want, done)) == -1)
+				break;
+			if (put(c, p + sent * c->size, (size_t)k * c->size) == -1)
+				break;
+		}
 		sent += (size_t)k;
 	}
 	return sent > 0 || n == 0 ? (ssize_t)sent : -1;
@@ -416,7 +689,7 @@ recv_vals(csp_chan *c, void *buf, size_t len, size_t unit, const csp_done *done,
 		return -1;
 	}
 	if (rdv && !(flags & ANNOUNCED))
-		csp__chan_give(c, 1);
+		give(c, 1);
 	for (;;) {
 		if ((r = read_vals(c, buf, len, unit)) > 0)
 			return r;
@@ -446,13 +719,15 @@ recv_recs(csp_chan *c, void *vals, size_t n, const csp_done *done, int flags)
 {
 	ssize_t r;
 
+	if (IS_RING(c))
+		return ring_recv(c, vals, (long)n, done);
 	if (c->cap == 0)
 		n = 1;
 	r = recv_vals(c, vals, n * c->size, c->size, done, flags);
 	if (r <= 0)
 		return r;
 	if (c->cap > 0)
-		csp__chan_give(c, r / (ssize_t)c->size);
+		give(c, r / (ssize_t)c->size);
 	return r / (ssize_t)c->size;
 }
 
@@ -485,7 +760,7 @@ recv_one_msg(csp_chan *c, void *msg, size_t max, int *ok, const csp_done *done, 
 	r = c->next;
 	c->next = -1;
 	if (c->cap > 0)
-		csp__chan_give(c, 1);
+		give(c, 1);
 	*ok = 1;
 	return r;
 }
@@ -537,12 +812,25 @@ csp_chan_recv_msg(csp_chan *c, void *msg, size_t max, int *ok, const csp_done *d
  * For select: 1 and the value (or ok=0 at the end), 0 if nothing yet, -1
  * error. A rendezvous receiver is announced already (csp__chan_arm); the
  * announcement goes with what this returns, or stays when it returns 0.
+ * An armed receiver of a ring reads its doorbell as a sleeper does.
  */
 int
-csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok)
+csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok, int armed)
 {
 	ssize_t r;
 
+	if (IS_RING(c)) {
+		if (c->rfd == -1) {
+			errno = EBADF;
+			return -1;
+		}
+		if ((*ok = ring_take(c, val, 1) == 1))
+			return 1;
+		if (!armed || heard(c->rfd, &c->slots->bells) != -1)
+			return 0;
+		*ok = ring_take(c, val, 1) == 1;  /* EOF: every sender closed */
+		return 1;
+	}
 	if (c->size == 0) {
 		if ((r = recv_one_msg(c, val, CSP_MSG_MAX, ok, NULL, ANNOUNCED | NOWAIT)) >= 0)
 			*len = (size_t)r;
@@ -598,7 +886,11 @@ int
 csp_chan_close_recv(csp_chan *c)
 {
 	c->next = -1;
-	return close_pair(&c->rfd, &c->cwfd);
+	if (close_pair(&c->rfd, &c->cwfd) == -1)
+		return -1;
+	if (c->slots != NULL)
+		ADD(&c->slots->rcloses, 1);  /* after the close: senders ask the kernel again */
+	return 0;
 }
 
 void
@@ -611,7 +903,7 @@ csp_chan_free(csp_chan *c)
 	if (c->rfd != -1 || c->cwfd != -1)
 		csp_chan_close_recv(c);
 	if (c->slots != NULL)
-		munmap(c->slots, sizeof(*c->slots));
+		munmap(c->slots, c->slots->len);
 	c->slots = NULL;
 	errno = saved;
 }
