@@ -76,6 +76,13 @@ chantest() {
 	assert_output --partial "given up and never delivered"
 }
 
+@test "select never chooses a case whose end this process closed, even with a value waiting" {
+	for c in 0 1 1024; do
+		chantest closed "$c"
+		assert_output --partial "capacity $c: closed ends never ready"
+	done
+}
+
 @test "random schedules of sends, receives, closes and cancels agree with the model" {
 	leakfree "$CSP_PROG/chanmodel" 2000
 	assert_success

@@ -452,10 +452,11 @@ int
 csp__chan_ready(const csp_chan *c, int op)
 {
 	if (c->slots == NULL)
-		return 0;
+		return 0;  /* a closed end is never ready: its fd, -1, is never polled ready either */
 	if (op == CSP_SEND)
-		return IS_RING(c) ? ring_count(c) < (long)c->cap : LOAD(&c->slots->free) > 0;
-	return IS_RING(c) && ring_count(c) > 0;
+		return c->wfd != -1 && c->crfd != -1 &&
+		    (IS_RING(c) ? ring_count(c) < (long)c->cap : LOAD(&c->slots->free) > 0);
+	return IS_RING(c) && c->rfd != -1 && ring_count(c) > 0;
 }
 
 /* A select's wait begins: a sender is asleep, a receiver of a ring too, a rendezvous receiver is there. */

@@ -7,6 +7,7 @@
  *   exact S R CAP      every value once, receivers that stop take nothing
  *   rendezvous N       capacity 0: ECANCELED means not delivered, both ways
  *   select0 N          the same through csp_select, a done case against the other
+ *   closed CAP         select: a case whose end is closed here is never ready
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -435,6 +436,52 @@ t_select0(long n)
 	return 0;
 }
 
+/*
+ * A receive whose end this process closed is never chosen, though its
+ * channel holds a value; nor a send whose end it closed, though there is
+ * room. A done case among them is.
+ */
+static int
+t_closed(int cap)
+{
+	csp_chan out;
+	csp_done d;
+	uint64_t v = 7, w = 0;
+	int i;
+
+	CHECK(csp_chan_make(&ch, sizeof(v), (size_t)cap) == 0 &&
+	    csp_chan_make(&out, sizeof(v), (size_t)cap) == 0 && csp_done_make(&d, NULL) == 0,
+	    "make: %s", strerror(errno));
+	if (cap > 0)
+		CHECK(csp_chan_send(&ch, &v, NULL) == 0, "send: %s", strerror(errno));
+	CHECK(csp_chan_close_recv(&ch) == 0 && csp_chan_close(&out) == 0, "close");
+	{
+		csp_case k[3] = {
+			{ .op = CSP_RECV, .ch = &ch, .val = &w },
+			{ .op = CSP_SEND, .ch = &out, .val = &v },
+			{ .op = CSP_DONE, .done = &d },
+		};
+
+		for (i = 0; i < 2; i++) {
+			errno = 0;
+			CHECK(csp_select(&k[i], 1, CSP_DEFAULT, CSP_FOREVER) == -1 &&
+			    errno == EWOULDBLOCK, "case %d closed here was chosen (%s)", i,
+			    strerror(errno));
+		}
+		CHECK(csp_select(k, 2, 0, csp_after(50)) == -1 && errno == ETIMEDOUT,
+		    "closed cases chosen before the deadline (%s)", strerror(errno));
+		csp_cancel(&d);
+		CHECK(csp_select(k, 3, 0, CSP_FOREVER) == 2, "the done was not chosen (%s)",
+		    strerror(errno));
+		CHECK(w == 0, "a value was received through a closed end");
+	}
+	csp_chan_free(&ch);
+	csp_chan_free(&out);
+	csp_done_free(&d);
+	printf("capacity %d: closed ends never ready, the done chosen\n", cap);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -451,7 +498,9 @@ main(int argc, char *argv[])
 		return t_rendezvous(a);
 	if (strcmp(t, "select0") == 0 && argc == 3)
 		return t_select0(a);
+	if (strcmp(t, "closed") == 0 && argc == 3)
+		return t_closed(a);
 	fprintf(stderr, "usage: chantest senders S CAP | exact S R CAP | rendezvous N | "
-	    "select0 N\n");
+	    "select0 N | closed CAP\n");
 	return 2;
 }
