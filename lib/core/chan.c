@@ -36,15 +36,17 @@
 #define BATCH 65536  /* most bytes send_many writes at once */
 
 struct csp_slots {
-	long free;       /* pipe: slots a sender may take; capacity 0: receivers that wait */
+	/* One cache line written by every put and take: the lock and the ring's place. */
+	pthread_mutex_t lock;  /* ring: robust, so a holder that dies releases it */
+	uint64_t at;     /* ring: first value (low 32 bits) and how many (high 32) */
+	/* The rest is read by every call but written only around a sleep or a close. */
+	long free __attribute__((aligned(64)));  /* pipe: free slots; capacity 0: receivers that wait */
 	long sleepers;   /* senders asleep on the wake-up pipe */
 	long wakes;      /* wake-up bytes written and not yet read: never more than sleepers */
 	long rsleepers;  /* ring: receivers asleep on the doorbell */
 	long bells;      /* ring: doorbell bytes written and not yet read */
 	unsigned long rcloses;  /* receive ends closed by csp_chan_close_recv */
-	uint64_t at;     /* ring: first value (low 32 bits) and how many (high 32) */
 	size_t len;      /* bytes mapped */
-	pthread_mutex_t lock;  /* ring: robust, so a holder that dies releases it */
 };
 
 /* The ring's values start on a cache line of their own. */
