@@ -66,6 +66,17 @@ chantest() {
 	done
 }
 
+@test "every value once through select: 1 and 8 senders, 2 and 8 receivers, capacity 0, 1 and 1024" {
+	for s in 1 8; do
+		for r in 2 8; do
+			for c in 0 1 1024; do
+				chantest selexact "$s" "$r" "$c"
+				assert_output --partial "(select), capacity $c: "
+			done
+		done
+	done
+}
+
 @test "capacity 0: a send or receive that returns ECANCELED transferred nothing" {
 	chantest rendezvous 300
 	assert_output --partial "cancelled and never delivered"
