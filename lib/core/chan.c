@@ -21,45 +21,17 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "core/impl.h"
+#include "core/ring.h"
 
 #define MSG_FRAME 4
 #define PAGE 4096
-#define SPIN 64      /* looks at the ring before a caller sleeps */
 #define RING_MAX (1UL << 26)  /* most bytes of values a ring holds */
 #define BATCH 65536  /* most bytes send_many writes at once */
-
-struct csp_slots {
-	/* One cache line written by every put and take: the lock and the ring's place. */
-	pthread_mutex_t lock;  /* ring: robust, so a holder that dies releases it */
-	uint64_t at;     /* ring: first value (low 32 bits) and how many (high 32) */
-	/* The rest is read by every call but written only around a sleep or a close. */
-	long free __attribute__((aligned(64)));  /* pipe: free slots; capacity 0: receivers that wait */
-	long sleepers;   /* senders asleep on the wake-up pipe */
-	long wakes;      /* wake-up bytes written and not yet read: never more than sleepers */
-	long rsleepers;  /* ring: receivers asleep on the doorbell */
-	long bells;      /* ring: doorbell bytes written and not yet read */
-	unsigned long rcloses;  /* receive ends closed by csp_chan_close_recv */
-	size_t len;      /* bytes mapped */
-};
-
-/* The ring's values start on a cache line of their own. */
-#define RING_OFF ((sizeof(struct csp_slots) + 63) & ~(size_t)63)
-#define IS_RING(c) ((c)->size > 0 && (c)->cap > 0)
-
-#if defined(__x86_64__) || defined(__i386__)
-#define RELAX() __builtin_ia32_pause()
-#else
-#define RELAX() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#endif
-#define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
-#define ADD(p, n) __atomic_add_fetch((p), (n), __ATOMIC_SEQ_CST)
 
 /* A pipe that holds at least want bytes, or EINVAL: capacity is never a lie. */
 static int
@@ -113,35 +85,6 @@ size_pipe(int fd, size_t cap, size_t unit)
 	}
 }
 
-/* The shared page, and for a ring its values, with the lock set up. */
-static struct csp_slots *
-map_slots(size_t size, size_t cap)
-{
-	struct csp_slots *s;
-	pthread_mutexattr_t ma;
-	size_t len = RING_OFF + (size > 0 && cap > 0 ? size * cap : 0);
-	int e;
-
-	s = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (s == MAP_FAILED)
-		return NULL;
-	memset(s, 0, sizeof(*s));
-	s->free = (long)cap;
-	s->len = len;
-	if ((e = pthread_mutexattr_init(&ma)) == 0) {
-		if ((e = pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED)) == 0 &&
-		    (e = pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST)) == 0)
-			e = pthread_mutex_init(&s->lock, &ma);
-		pthread_mutexattr_destroy(&ma);
-	}
-	if (e != 0) {
-		munmap(s, len);
-		errno = e;
-		return NULL;
-	}
-	return s;
-}
-
 int
 csp_chan_make(csp_chan *c, size_t size, size_t cap)
 {
@@ -162,7 +105,7 @@ csp_chan_make(csp_chan *c, size_t size, size_t cap)
 	if ((size == 0 || cap == 0) &&
 	    (batch = size_pipe(data[1], cap, size ? size : PIPE_BUF)) == 0)
 		goto fail_wake;
-	if ((s = map_slots(size, cap)) == NULL)
+	if ((s = csp__slots_map(size, cap)) == NULL)
 		goto fail_wake;
 	memset(c, 0, sizeof(*c));
 	c->rfd = data[0];
@@ -200,253 +143,12 @@ take(csp_chan *c, long want)
 	return 0;
 }
 
-/*
- * n more for those asleep on fd (sleepers of them): a byte each, but never
- * more bytes unread than sleepers wait (one that was read is counted until
- * the reader stops counting as a sleeper).
- */
-static void
-ring_bell(long *sleepers, long *unread, int fd, long n)
-{
-	static const char tok[64];
-	long s, w, k;
-
-	if (fd == -1)
-		return;  /* nobody on the other side here */
-	do {
-		s = LOAD(sleepers);
-		w = LOAD(unread);
-		if (w >= s)
-			return;
-		k = n < s - w ? n : s - w;
-		if (k > (long)sizeof(tok))
-			k = sizeof(tok);
-	} while (!__atomic_compare_exchange_n(unread, &w, w + k, 0, __ATOMIC_SEQ_CST,
-	    __ATOMIC_SEQ_CST));
-	while (write(fd, tok, (size_t)k) == -1)
-		if (errno != EINTR) {
-			ADD(unread, -k);
-			return;
-		}
-}
-
 /* n slots are free again: wake as many sleeping senders. */
 static void
 give(csp_chan *c, long n)
 {
 	ADD(&c->slots->free, n);
-	ring_bell(&c->slots->sleepers, &c->slots->wakes, c->cwfd, n);
-}
-
-/* A sleeper's byte, read while it still counts as one: 1, 0 none, -1 EOF. */
-static int
-heard(int fd, long *unread)
-{
-	char b;
-	ssize_t r;
-
-	do
-		r = read(fd, &b, 1);
-	while (r == -1 && errno == EINTR);
-	if (r == 1) {
-		ADD(unread, -1);
-		return 1;
-	}
-	return r == 0 ? -1 : 0;
-}
-
-/* A sleeping sender's wake-up: 1, 0 none, -1 EPIPE (every receiver is gone). */
-static int
-woken(csp_chan *c)
-{
-	int r = heard(c->crfd, &c->slots->wakes);
-
-	if (r == -1)
-		errno = EPIPE;
-	return r;
-}
-
-/* The ring's lock; a holder that died left the ring whole (one store commits). */
-static void
-lock(struct csp_slots *s)
-{
-	int i, r = EBUSY;
-
-	for (i = 0; i < SPIN && r == EBUSY; i++)
-		r = pthread_mutex_trylock(&s->lock);
-	if (r == EBUSY)
-		r = pthread_mutex_lock(&s->lock);
-	if (r == EOWNERDEAD)
-		pthread_mutex_consistent(&s->lock);
-}
-
-static void
-unlock(struct csp_slots *s)
-{
-	pthread_mutex_unlock(&s->lock);
-}
-
-#define RING(c) ((unsigned char *)(c)->slots + RING_OFF)
-#define COUNT(at) ((long)((at) >> 32))
-#define HEAD(at) ((long)((at) & 0xffffffff))
-
-static long
-ring_count(const csp_chan *c)
-{
-	return COUNT(LOAD(&c->slots->at));
-}
-
-/* Up to want values from vals into the ring, and a doorbell for receivers asleep: how many. */
-static long
-ring_put(csp_chan *c, const void *vals, long want)
-{
-	struct csp_slots *s = c->slots;
-	long cap = (long)c->cap, head, n, k, tail, first;
-	uint64_t at;
-
-	lock(s);
-	at = s->at;
-	head = HEAD(at);
-	n = COUNT(at);
-	k = want < cap - n ? want : cap - n;
-	if (k > 0) {
-		tail = (head + n) % cap;
-		first = k < cap - tail ? k : cap - tail;
-		memcpy(RING(c) + (size_t)tail * c->size, vals, (size_t)first * c->size);
-		memcpy(RING(c), (const char *)vals + (size_t)first * c->size,
-		    (size_t)(k - first) * c->size);
-		__atomic_store_n(&s->at, (uint64_t)head | (uint64_t)(n + k) << 32,
-		    __ATOMIC_SEQ_CST);
-	}
-	unlock(s);
-	if (k > 0)
-		ring_bell(&s->rsleepers, &s->bells, c->wfd, k);
-	return k;
-}
-
-/* Up to want values from the ring into vals, and wake-ups for senders asleep: how many. */
-static long
-ring_take(csp_chan *c, void *vals, long want)
-{
-	struct csp_slots *s = c->slots;
-	long cap = (long)c->cap, head, n, k, first;
-	uint64_t at;
-
-	lock(s);
-	at = s->at;
-	head = HEAD(at);
-	n = COUNT(at);
-	k = want < n ? want : n;
-	if (k > 0) {
-		first = k < cap - head ? k : cap - head;
-		memcpy(vals, RING(c) + (size_t)head * c->size, (size_t)first * c->size);
-		memcpy((char *)vals + (size_t)first * c->size, RING(c),
-		    (size_t)(k - first) * c->size);
-		__atomic_store_n(&s->at, (uint64_t)((head + k) % cap) | (uint64_t)(n - k) << 32,
-		    __ATOMIC_SEQ_CST);
-	}
-	unlock(s);
-	if (k > 0)
-		ring_bell(&s->sleepers, &s->wakes, c->cwfd, k);
-	return k;
-}
-
-/*
- * Has every receive end closed? Asked of the kernel (the wake-up pipe hangs
- * up) only after a csp_chan_close_recv somewhere since this process last asked.
- */
-static int
-receivers_gone(csp_chan *c)
-{
-	struct pollfd pfd[1 + CSP_DONE_DEPTH];
-	unsigned long n = LOAD(&c->slots->rcloses);
-
-	if (n == c->seen)
-		return 0;
-	pfd[0].fd = c->crfd;
-	pfd[0].events = 0;
-	if (csp__react(pfd, 1, NULL, 0, 0) > 0 && (pfd[0].revents & POLLHUP)) {
-		errno = EPIPE;
-		return 1;
-	}
-	c->seen = n;
-	return 0;
-}
-
-/* Spin a little while the other side is at work: a sleep costs both sides system calls. */
-static int
-ring_wait(const csp_chan *c, int send)
-{
-	int i;
-
-	for (i = 0; i < SPIN; i++) {
-		if (send ? ring_count(c) < (long)c->cap : ring_count(c) > 0)
-			return 1;
-		RELAX();
-	}
-	return 0;
-}
-
-/* Send up to want values, waiting for room for at least one: how many, or -1. */
-static long
-ring_send(csp_chan *c, const void *vals, long want, const csp_done *done)
-{
-	struct csp_slots *s = c->slots;
-	long k;
-	int r = 0;
-
-	if (c->wfd == -1 || c->crfd == -1) {
-		errno = EBADF;
-		return -1;
-	}
-	if (receivers_gone(c))
-		return -1;
-	for (;;) {
-		if ((k = ring_put(c, vals, want)) > 0)
-			return k;
-		if (ring_wait(c, 1))
-			continue;
-		ADD(&s->sleepers, 1);
-		if ((k = ring_put(c, vals, want)) == 0 && (r = woken(c)) == 0)
-			r = csp_wait_fd(c->crfd, POLLIN, done, CSP_FOREVER);
-		ADD(&s->sleepers, -1);
-		if (k > 0)
-			return k;
-		if (r == -1)
-			return -1;
-	}
-}
-
-/* Receive up to want values, waiting for one: how many, 0 at the end, or -1. */
-static long
-ring_recv(csp_chan *c, void *vals, long want, const csp_done *done)
-{
-	struct csp_slots *s = c->slots;
-	long k;
-	int r = 0;
-
-	if (c->rfd == -1) {
-		errno = EBADF;
-		return -1;
-	}
-	for (;;) {
-		if ((k = ring_take(c, vals, want)) > 0)
-			return k;
-		if (ring_wait(c, 0))
-			continue;
-		ADD(&s->rsleepers, 1);
-		if ((k = ring_take(c, vals, want)) == 0 &&
-		    (r = heard(c->rfd, &s->bells)) == 0 &&
-		    csp_wait_fd(c->rfd, POLLIN, done, CSP_FOREVER) == -1)
-			r = -2;
-		ADD(&s->rsleepers, -1);
-		if (k > 0)
-			return k;
-		if (r == -2)
-			return -1;
-		if (r == -1)  /* every sender closed: what they put is in the ring */
-			return ring_take(c, vals, want);
-	}
+	csp__bell(&c->slots->sleepers, &c->slots->wakes, c->cwfd, n);
 }
 
 /* Ready without the kernel: room to send into, a value in the ring to receive. */
@@ -457,8 +159,8 @@ csp__chan_ready(const csp_chan *c, int op)
 		return 0;  /* a closed end is never ready: its fd, -1, is never polled ready either */
 	if (op == CSP_SEND)
 		return c->wfd != -1 && c->crfd != -1 &&
-		    (IS_RING(c) ? ring_count(c) < (long)c->cap : LOAD(&c->slots->free) > 0);
-	return IS_RING(c) && c->rfd != -1 && ring_count(c) > 0;
+		    (IS_RING(c) ? csp__ring_count(c) < (long)c->cap : LOAD(&c->slots->free) > 0);
+	return IS_RING(c) && c->rfd != -1 && csp__ring_count(c) > 0;
 }
 
 /* A select's wait begins: a sender is asleep, a receiver of a ring too, a rendezvous receiver is there. */
@@ -525,7 +227,7 @@ wait_slots(csp_chan *c, long want, const csp_done *done)
 		if ((k = take(c, want)) > 0)
 			return k;
 		ADD(&c->slots->sleepers, 1);
-		if ((k = take(c, want)) == 0 && (r = woken(c)) == 0)
+		if ((k = take(c, want)) == 0 && (r = csp__woken(c)) == 0)
 			r = csp_wait_fd(c->crfd, POLLIN, done, CSP_FOREVER);
 		ADD(&c->slots->sleepers, -1);
 		if (k > 0)
@@ -585,13 +287,13 @@ csp__chan_try_send(csp_chan *c, const void *val, size_t len, int armed)
 		return -1;
 	}
 	if (IS_RING(c)) {
-		if (receivers_gone(c))
+		if (csp__ring_gone(c))
 			return -1;
-		if (ring_put(c, val, 1) == 1)
+		if (csp__ring_put(c, val, 1) == 1)
 			return 1;
 	} else if (take(c, 1) == 1)
 		return put_one(c, val, len) == -1 ? -1 : 1;
-	return armed && woken(c) == -1 ? -1 : 0;  /* a wake-up for a slot another took */
+	return armed && csp__woken(c) == -1 ? -1 : 0;  /* a wake-up for a slot another took */
 }
 
 int
@@ -602,7 +304,7 @@ csp_chan_send(csp_chan *c, const void *val, const csp_done *done)
 		return -1;
 	}
 	if (IS_RING(c))
-		return ring_send(c, val, 1, done) == -1 ? -1 : 0;
+		return csp__ring_send(c, val, 1, done) == -1 ? -1 : 0;
 	if (wait_slots(c, 1, done) == -1)
 		return -1;
 	return put(c, val, c->size);
@@ -622,7 +324,7 @@ csp_chan_send_many(csp_chan *c, const void *vals, size_t n, const csp_done *done
 	while (sent < n) {
 		if (IS_RING(c)) {
 			want = n - sent < c->cap ? n - sent : c->cap;
-			if ((k = ring_send(c, p + sent * c->size, (long)want, done)) == -1)
+			if ((k = csp__ring_send(c, p + sent * c->size, (long)want, done)) == -1)
 				break;
 		} else {
 			want = n - sent < per ? n - sent : per;
@@ -723,7 +425,7 @@ recv_recs(csp_chan *c, void *vals, size_t n, const csp_done *done, int flags)
 	ssize_t r;
 
 	if (IS_RING(c))
-		return ring_recv(c, vals, (long)n, done);
+		return csp__ring_recv(c, vals, (long)n, done);
 	if (c->cap == 0)
 		n = 1;
 	r = recv_vals(c, vals, n * c->size, c->size, done, flags);
@@ -827,11 +529,11 @@ csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok, int armed)
 			errno = EBADF;
 			return -1;
 		}
-		if ((*ok = ring_take(c, val, 1) == 1))
+		if ((*ok = csp__ring_take(c, val, 1) == 1))
 			return 1;
-		if (!armed || heard(c->rfd, &c->slots->bells) != -1)
+		if (!armed || csp__heard(c->rfd, &c->slots->bells) != -1)
 			return 0;
-		*ok = ring_take(c, val, 1) == 1;  /* EOF: every sender closed */
+		*ok = csp__ring_take(c, val, 1) == 1;  /* EOF: every sender closed */
 		return 1;
 	}
 	if (c->size == 0) {
