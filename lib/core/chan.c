@@ -1,10 +1,8 @@
 /*
- * chan.c: a channel of records with room for values keeps them in a ring
- * in memory every holder shares (mapped before the fork that hands it
- * over), behind a lock its holder's death releases; its data pipe is only a
- * doorbell, rung when a receiver sleeps, so poll and select still see it.
- * A value is put or taken by one store under the lock: a process that stops
- * takes nothing with it. A sender with no room sleeps on a second pipe,
+ * chan.c: Go's channels between processes. A channel of records with room
+ * keeps its values in a ring in memory every holder shares (ring.c), and
+ * its data pipe is only a doorbell, rung when a receiver sleeps, so poll
+ * and select still see it. A sender with no room sleeps on a second pipe,
  * where a receiver writes a byte for each slot it frees while a sender
  * sleeps. Closing is the pipes': EOF on the doorbell is the end, EOF on the
  * wake-up pipe is EPIPE.
