@@ -73,9 +73,10 @@ typedef struct csp_chan {
 	int crfd, cwfd;           /* wake-ups: a byte for a sender asleep until a slot frees */
 	size_t size;              /* element size; 0 for framed messages */
 	size_t cap;
-	struct csp_slots *slots;  /* shared by every process that holds the channel */
+	struct csp_slots *slots;  /* shared by every holder: counts, and a ring of records */
 	size_t batch;             /* most bytes one write carries: the pipe holds cap values */
 	long next;                /* messages: length read, body not yet; -1 none */
+	unsigned long seen;       /* receive ends' closes this process asked the kernel after */
 } csp_chan;
 
 /* a channel of size-byte values, or framed messages */

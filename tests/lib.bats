@@ -66,6 +66,17 @@ chantest() {
 	done
 }
 
+@test "every value once through select: 1 and 8 senders, 2 and 8 receivers, capacity 0, 1 and 1024" {
+	for s in 1 8; do
+		for r in 2 8; do
+			for c in 0 1 1024; do
+				chantest selexact "$s" "$r" "$c"
+				assert_output --partial "(select), capacity $c: "
+			done
+		done
+	done
+}
+
 @test "capacity 0: a send or receive that returns ECANCELED transferred nothing" {
 	chantest rendezvous 300
 	assert_output --partial "cancelled and never delivered"
@@ -74,6 +85,13 @@ chantest() {
 @test "capacity 0 in select: a done chosen over a send or receive means nothing moved" {
 	chantest select0 300
 	assert_output --partial "given up and never delivered"
+}
+
+@test "select never chooses a case whose end this process closed, even with a value waiting" {
+	for c in 0 1 1024; do
+		chantest closed "$c"
+		assert_output --partial "capacity $c: closed ends never ready"
+	done
 }
 
 @test "random schedules of sends, receives, closes and cancels agree with the model" {

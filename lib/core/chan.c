@@ -1,13 +1,18 @@
 /*
- * chan.c: a channel is a pipe for the values and a count of free slots in a
- * page every holder shares (mapped before the fork that hands it over). A
- * sender takes a slot, then writes; a receiver reads exactly the values it
- * returns, then frees their slots: nothing is ever cached, so any sender may
- * use any slot and a process that stops takes nothing with it. A sender with
- * no slot sleeps on a second pipe, where a receiver writes a byte for each
- * slot it frees while a sender sleeps. With capacity 0 a slot is a receiver
- * that waits: it announces itself before it reads and takes the announcement
- * back when it gives up, so a send writes only for a receiver that is there.
+ * chan.c: Go's channels between processes. A channel of records with room
+ * keeps its values in a ring in memory every holder shares (ring.c), and
+ * its data pipe is only a doorbell, rung when a receiver sleeps, so poll
+ * and select still see it. A sender with no room sleeps on a second pipe,
+ * where a receiver writes a byte for each slot it frees while a sender
+ * sleeps. Closing is the pipes': EOF on the doorbell is the end, EOF on the
+ * wake-up pipe is EPIPE.
+ *
+ * Messages, and records with capacity 0, go through the data pipe itself,
+ * with a count of free slots in the shared page. A sender takes a slot,
+ * then writes; a receiver reads exactly the values it returns, then frees
+ * their slots. With capacity 0 a slot is a receiver that waits: it
+ * announces itself before it reads and takes the announcement back when it
+ * gives up, so a send writes only for a receiver that is there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,21 +24,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "core/impl.h"
+#include "core/ring.h"
 
 #define MSG_FRAME 4
 #define PAGE 4096
-#define SPIN 0       /* looks at the slot count before a sender sleeps */
+#define RING_MAX (1UL << 26)  /* most bytes of values a ring holds */
 #define BATCH 65536  /* most bytes send_many writes at once */
-
-struct csp_slots {
-	long free;       /* slots a sender may take; capacity 0: receivers that wait */
-	long sleepers;   /* senders asleep on the wake-up pipe */
-	long wakes;      /* wake-up bytes written and not yet read: never more than sleepers */
-};
-
-#define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
-#define ADD(p, n) __atomic_add_fetch((p), (n), __ATOMIC_SEQ_CST)
 
 /* A pipe that holds at least want bytes, or EINVAL: capacity is never a lie. */
 static int
@@ -92,9 +88,9 @@ csp_chan_make(csp_chan *c, size_t size, size_t cap)
 {
 	int data[2], wake[2];
 	struct csp_slots *s;
-	size_t batch;
+	size_t batch = 0;
 
-	if (size > PIPE_BUF || cap > (1u << 20)) {
+	if (size > PIPE_BUF || cap > (1u << 20) || (size > 0 && cap > RING_MAX / size)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -103,13 +99,12 @@ csp_chan_make(csp_chan *c, size_t size, size_t cap)
 		return -1;
 	if (csp__pipe(wake, O_NONBLOCK) == -1)
 		goto fail_data;
-	if ((batch = size_pipe(data[1], cap, size ? size : PIPE_BUF)) == 0)
+	/* A ring's data pipe is a doorbell: its default size holds every ring. */
+	if ((size == 0 || cap == 0) &&
+	    (batch = size_pipe(data[1], cap, size ? size : PIPE_BUF)) == 0)
 		goto fail_wake;
-	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (s == MAP_FAILED)
+	if ((s = csp__slots_map(size, cap)) == NULL)
 		goto fail_wake;
-	s->free = (long)cap;
-	s->sleepers = s->wakes = 0;
 	memset(c, 0, sizeof(*c));
 	c->rfd = data[0];
 	c->wfd = data[1];
@@ -146,72 +141,36 @@ take(csp_chan *c, long want)
 	return 0;
 }
 
-/*
- * n slots are free again: wake as many sleeping senders, but write no more
- * wake-ups than sleepers wait (one that was read is counted until the
- * reader stops counting as a sleeper). A gone sender wants none.
- */
-void
-csp__chan_give(csp_chan *c, long n)
+/* n slots are free again: wake as many sleeping senders. */
+static void
+give(csp_chan *c, long n)
 {
-	static const char tok[64];
-	long s, w, k;
-
 	ADD(&c->slots->free, n);
-	if (c->cwfd == -1)
-		return;
-	do {
-		s = LOAD(&c->slots->sleepers);
-		w = LOAD(&c->slots->wakes);
-		if (w >= s)
-			return;
-		k = n < s - w ? n : s - w;
-		if (k > (long)sizeof(tok))
-			k = sizeof(tok);
-	} while (!__atomic_compare_exchange_n(&c->slots->wakes, &w, w + k, 0, __ATOMIC_SEQ_CST,
-	    __ATOMIC_SEQ_CST));
-	while (write(c->cwfd, tok, (size_t)k) == -1)
-		if (errno != EINTR) {
-			ADD(&c->slots->wakes, -k);
-			return;
-		}
+	csp__bell(&c->slots->sleepers, &c->slots->wakes, c->cwfd, n);
 }
 
-/* A sleeper's wake-up, read while it still counts as one: 1, 0 none, -1 EOF (EPIPE). */
-static int
-woken(csp_chan *c)
-{
-	char b;
-	ssize_t r;
-
-	do
-		r = read(c->crfd, &b, 1);
-	while (r == -1 && errno == EINTR);
-	if (r == 1) {
-		ADD(&c->slots->wakes, -1);
-		return 1;
-	}
-	if (r == 0) {
-		errno = EPIPE;  /* every receiver is gone */
-		return -1;
-	}
-	return 0;
-}
-
+/* Ready without the kernel: room to send into, a value in the ring to receive. */
 int
-csp__chan_can_send(const csp_chan *c)
+csp__chan_ready(const csp_chan *c, int op)
 {
-	return c->slots != NULL && LOAD(&c->slots->free) > 0;
+	if (c->slots == NULL)
+		return 0;  /* a closed end is never ready: its fd, -1, is never polled ready either */
+	if (op == CSP_SEND)
+		return c->wfd != -1 && c->crfd != -1 &&
+		    (IS_RING(c) ? csp__ring_count(c) < (long)c->cap : LOAD(&c->slots->free) > 0);
+	return IS_RING(c) && c->rfd != -1 && csp__ring_count(c) > 0;
 }
 
-/* A select's wait begins: a sender is asleep, a rendezvous receiver is there. */
+/* A select's wait begins: a sender is asleep, a receiver of a ring too, a rendezvous receiver is there. */
 void
 csp__chan_arm(csp_chan *c, int op)
 {
 	if (op == CSP_SEND)
 		ADD(&c->slots->sleepers, 1);
+	else if (IS_RING(c))
+		ADD(&c->slots->rsleepers, 1);
 	else if (c->cap == 0)
-		csp__chan_give(c, 1);
+		give(c, 1);
 }
 
 /*
@@ -241,6 +200,10 @@ csp__chan_disarm(csp_chan *c, int op, int may)
 		ADD(&c->slots->sleepers, -1);
 		return 0;
 	}
+	if (IS_RING(c)) {
+		ADD(&c->slots->rsleepers, -1);
+		return 0;
+	}
 	return c->cap == 0 && !retract(c, !may);
 }
 
@@ -262,7 +225,7 @@ wait_slots(csp_chan *c, long want, const csp_done *done)
 		if ((k = take(c, want)) > 0)
 			return k;
 		ADD(&c->slots->sleepers, 1);
-		if ((k = take(c, want)) == 0 && (r = woken(c)) == 0)
+		if ((k = take(c, want)) == 0 && (r = csp__woken(c)) == 0)
 			r = csp_wait_fd(c->crfd, POLLIN, done, CSP_FOREVER);
 		ADD(&c->slots->sleepers, -1);
 		if (k > 0)
@@ -321,9 +284,14 @@ csp__chan_try_send(csp_chan *c, const void *val, size_t len, int armed)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (take(c, 1) == 1)
+	if (IS_RING(c)) {
+		if (csp__ring_gone(c))
+			return -1;
+		if (csp__ring_put(c, val, 1) == 1)
+			return 1;
+	} else if (take(c, 1) == 1)
 		return put_one(c, val, len) == -1 ? -1 : 1;
-	return armed && woken(c) == -1 ? -1 : 0;  /* a wake-up for a slot another took */
+	return armed && csp__woken(c) == -1 ? -1 : 0;  /* a wake-up for a slot another took */
 }
 
 int
@@ -333,6 +301,8 @@ csp_chan_send(csp_chan *c, const void *val, const csp_done *done)
 		errno = EINVAL;
 		return -1;
 	}
+	if (IS_RING(c))
+		return csp__ring_send(c, val, 1, done) == -1 ? -1 : 0;
 	if (wait_slots(c, 1, done) == -1)
 		return -1;
 	return put(c, val, c->size);
@@ -350,11 +320,17 @@ csp_chan_send_many(csp_chan *c, const void *vals, size_t n, const csp_done *done
 		return -1;
 	}
 	while (sent < n) {
-		want = n - sent < per ? n - sent : per;
-		if ((k = wait_slots(c, (long)want, done)) == -1)
-			break;
-		if (put(c, p + sent * c->size, (size_t)k * c->size) == -1)
-			break;
+		if (IS_RING(c)) {
+			want = n - sent < c->cap ? n - sent : c->cap;
+			if ((k = csp__ring_send(c, p + sent * c->size, (long)want, done)) == -1)
+				break;
+		} else {
+			want = n - sent < per ? n - sent : per;
+			if ((k = wait_slots(c, (long)want, done)) == -1)
+				break;
+			if (put(c, p + sent * c->size, (size_t)k * c->size) == -1)
+				break;
+		}
 		sent += (size_t)k;
 	}
 	return sent > 0 || n == 0 ? (ssize_t)sent : -1;
@@ -416,7 +392,7 @@ recv_vals(csp_chan *c, void *buf, size_t len, size_t unit, const csp_done *done,
 		return -1;
 	}
 	if (rdv && !(flags & ANNOUNCED))
-		csp__chan_give(c, 1);
+		give(c, 1);
 	for (;;) {
 		if ((r = read_vals(c, buf, len, unit)) > 0)
 			return r;
@@ -446,13 +422,15 @@ recv_recs(csp_chan *c, void *vals, size_t n, const csp_done *done, int flags)
 {
 	ssize_t r;
 
+	if (IS_RING(c))
+		return csp__ring_recv(c, vals, (long)n, done);
 	if (c->cap == 0)
 		n = 1;
 	r = recv_vals(c, vals, n * c->size, c->size, done, flags);
 	if (r <= 0)
 		return r;
 	if (c->cap > 0)
-		csp__chan_give(c, r / (ssize_t)c->size);
+		give(c, r / (ssize_t)c->size);
 	return r / (ssize_t)c->size;
 }
 
@@ -485,7 +463,7 @@ recv_one_msg(csp_chan *c, void *msg, size_t max, int *ok, const csp_done *done, 
 	r = c->next;
 	c->next = -1;
 	if (c->cap > 0)
-		csp__chan_give(c, 1);
+		give(c, 1);
 	*ok = 1;
 	return r;
 }
@@ -537,12 +515,25 @@ csp_chan_recv_msg(csp_chan *c, void *msg, size_t max, int *ok, const csp_done *d
  * For select: 1 and the value (or ok=0 at the end), 0 if nothing yet, -1
  * error. A rendezvous receiver is announced already (csp__chan_arm); the
  * announcement goes with what this returns, or stays when it returns 0.
+ * An armed receiver of a ring reads its doorbell as a sleeper does.
  */
 int
-csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok)
+csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok, int armed)
 {
 	ssize_t r;
 
+	if (IS_RING(c)) {
+		if (c->rfd == -1) {
+			errno = EBADF;
+			return -1;
+		}
+		if ((*ok = csp__ring_take(c, val, 1) == 1))
+			return 1;
+		if (!armed || csp__heard(c->rfd, &c->slots->bells) != -1)
+			return 0;
+		*ok = csp__ring_take(c, val, 1) == 1;  /* EOF: every sender closed */
+		return 1;
+	}
 	if (c->size == 0) {
 		if ((r = recv_one_msg(c, val, CSP_MSG_MAX, ok, NULL, ANNOUNCED | NOWAIT)) >= 0)
 			*len = (size_t)r;
@@ -598,7 +589,11 @@ int
 csp_chan_close_recv(csp_chan *c)
 {
 	c->next = -1;
-	return close_pair(&c->rfd, &c->cwfd);
+	if (close_pair(&c->rfd, &c->cwfd) == -1)
+		return -1;
+	if (c->slots != NULL)
+		ADD(&c->slots->rcloses, 1);  /* after the close: senders ask the kernel again */
+	return 0;
 }
 
 void
@@ -611,7 +606,7 @@ csp_chan_free(csp_chan *c)
 	if (c->rfd != -1 || c->cwfd != -1)
 		csp_chan_close_recv(c);
 	if (c->slots != NULL)
-		munmap(c->slots, sizeof(*c->slots));
+		munmap(c->slots, c->slots->len);
 	c->slots = NULL;
 	errno = saved;
 }

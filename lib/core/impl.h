@@ -27,12 +27,12 @@ int csp__react(struct pollfd *pfd, int n, const csp_done *done, int64_t deadline
 int csp__react_pick(const struct pollfd *pfd, int n);
 int csp__fired(const csp_done *d);
 
-int csp__chan_can_send(const csp_chan *c);
-void csp__chan_give(csp_chan *c, long n);
+/* chan.c, for select.c: a case's readiness, its wait, and its try. */
+int csp__chan_ready(const csp_chan *c, int op);
 void csp__chan_arm(csp_chan *c, int op);
 int csp__chan_disarm(csp_chan *c, int op, int may);
 int csp__chan_try_send(csp_chan *c, const void *val, size_t len, int armed);
-int csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok);
+int csp__chan_try_recv(csp_chan *c, void *val, size_t *len, int *ok, int armed);
 int csp__chan_recv_taken(csp_chan *c, void *val, size_t *len, int *ok);
 
 int64_t csp__src_due(csp_src *s);

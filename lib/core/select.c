@@ -1,6 +1,8 @@
 /*
- * select.c: Go's select over poll(). Among the ready cases one is chosen
- * uniformly at random, so no case starves.
+ * select.c: Go's select on the reactor. Among the ready cases one is chosen
+ * uniformly at random, so no case starves. What the channels' shared pages
+ * show ready costs no system call; the kernel is asked only when not every
+ * case is ready so.
  */
 #include <errno.h>
 #include <poll.h>
@@ -12,16 +14,27 @@
 #define SMALL 64
 
 struct sel {
-	struct pollfd *pfd;
-	int *owner;         /* the case each pollfd belongs to */
+	struct pollfd *pfd;  /* room for CSP_DONE_DEPTH more: the reactor's */
+	int *owner;          /* the case each pollfd belongs to */
 	int npfd;
 };
 
-/* Ready without asking the kernel: a free slot to send into. */
+/* Ready without asking the kernel: a channel's page, a done's cause or deadline. */
 static int
 ready_now(const csp_case *k)
 {
-	return k->op == CSP_SEND && csp__chan_can_send(k->ch);
+	const csp_done *p;
+	int64_t when;
+
+	if (k->op == CSP_SEND || k->op == CSP_RECV)
+		return csp__chan_ready(k->ch, k->op);
+	if (k->op != CSP_DONE || k->done == NULL)
+		return 0;
+	for (p = k->done; p != NULL; p = p->parent)
+		if (p->cause != 0)
+			return 1;  /* cancelled in a process without the write end */
+	when = csp_done_when(k->done);
+	return when != CSP_FOREVER && csp_now() >= when;
 }
 
 static void
@@ -33,11 +46,15 @@ watch(struct sel *s, int fd, short ev, int owner)
 	s->owner[s->npfd++] = owner;
 }
 
-/* Channel cases wait as senders asleep and receivers announced (armed[i]). */
-static int64_t
-build(struct sel *s, csp_case *cases, int n, char *armed, int64_t deadline)
+/*
+ * Channel cases wait as senders asleep and receivers announced (armed[i]),
+ * then look again: what became ready meanwhile woke nobody. 1 if something
+ * did, so the wait only looks.
+ */
+static int
+build(struct sel *s, csp_case *cases, int n, char *armed, int64_t *deadline)
 {
-	int i, j, nd;
+	int fds[CSP_DONE_DEPTH], i, j, nd, now = 0;
 
 	s->npfd = 0;
 	for (i = 0; i < n; i++) {
@@ -51,22 +68,16 @@ build(struct sel *s, csp_case *cases, int n, char *armed, int64_t deadline)
 			armed[i] = 1;
 			break;
 		case CSP_DONE:
-			nd = csp__done_poll(k->done, s->pfd + s->npfd, CSP_DONE_DEPTH);
+			nd = csp_done_fds(k->done, fds, CSP_DONE_DEPTH);
 			for (j = 0; j < nd; j++)
-				s->owner[s->npfd++] = i;
-			deadline = csp__min_deadline(deadline, csp_done_when(k->done));
+				watch(s, fds[j], POLLIN, i);
+			*deadline = csp__min_deadline(*deadline, csp_done_when(k->done));
 			break;
 		}
 	}
-	return deadline;
-}
-
-static int
-done_pending(const csp_case *k)
-{
-	int64_t when = csp_done_when(k->done);
-
-	return when != CSP_FOREVER && csp_now() >= when;
+	for (i = 0; i < n && !now; i++)
+		now = ready_now(&cases[i]);
+	return now;
 }
 
 /*
@@ -92,7 +103,7 @@ disarm(csp_case *cases, int n, char *armed, int keep)
 	return taken;
 }
 
-/* The chosen case's operation. 1 done, 0 lost a race for it (poll again), -1 error. */
+/* The chosen case's operation. 1 done, 0 lost a race for it (wait again), -1 error. */
 static int
 perform(csp_case *cases, int i, int armed)
 {
@@ -101,14 +112,21 @@ perform(csp_case *cases, int i, int armed)
 	if (k->op == CSP_DONE)
 		return 1;
 	if (k->op == CSP_RECV)
-		return csp__chan_try_recv(k->ch, k->val, &k->len, &k->ok);
+		return csp__chan_try_recv(k->ch, k->val, &k->len, &k->ok, armed);
 	return csp__chan_try_send(k->ch, k->val, k->len, armed);
+}
+
+/* Does the chosen case stay armed while it is tried (it reads a wake-up as a sleeper)? */
+static int
+keeps(const csp_case *k)
+{
+	return k->op == CSP_SEND || (k->op == CSP_RECV && (k->ch->cap == 0 || k->ch->size > 0));
 }
 
 int
 csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 {
-	struct pollfd small_pfd[SMALL];
+	struct pollfd small_pfd[SMALL + CSP_DONE_DEPTH];
 	int small_owner[SMALL], small_ready[SMALL];
 	char small_seen[SMALL], *seen = small_seen, small_armed[SMALL], *armed = small_armed;
 	struct sel s = { small_pfd, small_owner, 0 };
@@ -119,7 +137,7 @@ csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 	for (i = 0; i < n; i++)
 		max += cases[i].op == CSP_DONE ? CSP_DONE_DEPTH : 1;
 	if (max > SMALL) {
-		s.pfd = malloc(max * sizeof(*s.pfd));
+		s.pfd = malloc((max + CSP_DONE_DEPTH) * sizeof(*s.pfd));
 		s.owner = malloc(max * sizeof(int));
 		ready = malloc(max * sizeof(int));
 		seen = malloc(max);
@@ -133,7 +151,7 @@ csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 	for (;;) {
 		int cached = 0, live = 0;
 
-		/* What is ready from a cache counts, but so must what the kernel has ready. */
+		/* What is ready from a page counts, but so must what the kernel has ready. */
 		nready = 0;
 		for (i = 0; i < n; i++) {
 			live += cases[i].op != CSP_OFF;
@@ -142,9 +160,10 @@ csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 				ready[nready++] = i, cached++;
 		}
 		if (cached == 0 || cached < live) {
-			until = build(&s, cases, n, armed, deadline);
-			r = csp__poll(s.pfd, s.npfd, (cached || (flags & CSP_DEFAULT)) ? 0 :
-			    csp__timeout(until));
+			until = deadline;
+			if (build(&s, cases, n, armed, &until) || cached || (flags & CSP_DEFAULT))
+				until = 0;  /* look, without waiting */
+			r = csp__react(s.pfd, s.npfd, NULL, until, 0);
 			if (r == -1) {
 				disarm(cases, n, armed, -1);
 				goto out;
@@ -155,15 +174,13 @@ csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 					ready[nready++] = s.owner[i];
 				}
 			for (i = 0; i < n; i++)
-				if (cases[i].op == CSP_DONE && !seen[i] && done_pending(&cases[i])) {
+				if (!seen[i] && ready_now(&cases[i])) {
 					seen[i] = 1;
 					ready[nready++] = i;
 				}
 		}
 		pick = nready > 0 ? ready[nready == 1 ? 0 : csp__pick(nready)] : -1;
-		/* A rendezvous receive reads while announced; a sender reads its wake-up as one. */
-		keep = pick != -1 && cases[pick].op != CSP_DONE && (cases[pick].op == CSP_SEND ||
-		    cases[pick].ch->cap == 0) ? pick : -1;
+		keep = pick != -1 && keeps(&cases[pick]) ? pick : -1;
 		if ((i = disarm(cases, n, armed, keep)) != -1) {
 			rv = csp__chan_recv_taken(cases[i].ch, cases[i].val, &cases[i].len,
 			    &cases[i].ok) == -1 ? -1 : i;
@@ -182,9 +199,10 @@ csp_select(csp_case *cases, int n, int flags, int64_t deadline)
 		}
 		i = pick;
 		r = perform(cases, i, armed[i]);
-		if (armed[i] && cases[i].op == CSP_SEND) {
+		/* A sender, or a ring's receiver, stops sleeping; a rendezvous announcement goes with its value. */
+		if (armed[i] && (cases[i].op == CSP_SEND || cases[i].ch->cap > 0)) {
 			armed[i] = 0;
-			csp__chan_disarm(cases[i].ch, CSP_SEND, 0);
+			csp__chan_disarm(cases[i].ch, cases[i].op, 0);
 		}
 		armed[i] = armed[i] && r == 0;
 		if (r == 1) {

@@ -5,8 +5,10 @@
  *
  *   senders S CAP      exactly CAP values buffered, whoever of S sends them
  *   exact S R CAP      every value once, receivers that stop take nothing
+ *   selexact S R CAP   the same with receivers that receive through csp_select
  *   rendezvous N       capacity 0: ECANCELED means not delivered, both ways
  *   select0 N          the same through csp_select, a done case against the other
+ *   closed CAP         select: a case whose end is closed here is never ready
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -131,6 +133,7 @@ t_senders(int ns, int cap)
 #define PER_SENDER 3000
 static int resfd;
 static csp_done stop;
+static int by_select;  /* receivers receive through csp_select */
 
 struct rx {
 	int id;
@@ -175,8 +178,21 @@ receiver(void *arg)
 	for (;;) {
 		if (x->quit_after >= 0 && n == x->quit_after)
 			return;
-		if (csp_chan_recv(&ch, &v, &ok, x->cancellable ? &stop : NULL) == -1)
+		if (by_select) {
+			csp_case k[2] = {
+				{ .op = CSP_RECV, .ch = &ch, .val = &v },
+				{ .op = x->cancellable ? CSP_DONE : CSP_OFF, .done = &stop },
+			};
+			int i = csp_select(k, 2, 0, CSP_FOREVER);
+
+			if (i == -1)
+				_exit(1);
+			if (i == 1)
+				_exit(0);  /* cancelled: nothing taken */
+			ok = k[0].ok;
+		} else if (csp_chan_recv(&ch, &v, &ok, x->cancellable ? &stop : NULL) == -1) {
 			_exit(errno == ECANCELED ? 0 : 1);
+		}
 		if (!ok)
 			break;
 		if (write(resfd, &v, sizeof(v)) != sizeof(v))
@@ -258,8 +274,8 @@ static int
 t_exact(int ns, int nr, int cap)
 {
 	t_exact_one(ns, nr, cap);
-	printf("%d senders, %d receivers, capacity %d: %ld values, each once\n", ns, nr, cap,
-	    (long)ns * PER_SENDER);
+	printf("%d senders, %d receivers%s, capacity %d: %ld values, each once\n", ns, nr,
+	    by_select ? " (select)" : "", cap, (long)ns * PER_SENDER);
 	return 0;
 }
 
@@ -435,6 +451,52 @@ t_select0(long n)
 	return 0;
 }
 
+/*
+ * A receive whose end this process closed is never chosen, though its
+ * channel holds a value; nor a send whose end it closed, though there is
+ * room. A done case among them is.
+ */
+static int
+t_closed(int cap)
+{
+	csp_chan out;
+	csp_done d;
+	uint64_t v = 7, w = 0;
+	int i;
+
+	CHECK(csp_chan_make(&ch, sizeof(v), (size_t)cap) == 0 &&
+	    csp_chan_make(&out, sizeof(v), (size_t)cap) == 0 && csp_done_make(&d, NULL) == 0,
+	    "make: %s", strerror(errno));
+	if (cap > 0)
+		CHECK(csp_chan_send(&ch, &v, NULL) == 0, "send: %s", strerror(errno));
+	CHECK(csp_chan_close_recv(&ch) == 0 && csp_chan_close(&out) == 0, "close");
+	{
+		csp_case k[3] = {
+			{ .op = CSP_RECV, .ch = &ch, .val = &w },
+			{ .op = CSP_SEND, .ch = &out, .val = &v },
+			{ .op = CSP_DONE, .done = &d },
+		};
+
+		for (i = 0; i < 2; i++) {
+			errno = 0;
+			CHECK(csp_select(&k[i], 1, CSP_DEFAULT, CSP_FOREVER) == -1 &&
+			    errno == EWOULDBLOCK, "case %d closed here was chosen (%s)", i,
+			    strerror(errno));
+		}
+		CHECK(csp_select(k, 2, 0, csp_after(50)) == -1 && errno == ETIMEDOUT,
+		    "closed cases chosen before the deadline (%s)", strerror(errno));
+		csp_cancel(&d);
+		CHECK(csp_select(k, 3, 0, CSP_FOREVER) == 2, "the done was not chosen (%s)",
+		    strerror(errno));
+		CHECK(w == 0, "a value was received through a closed end");
+	}
+	csp_chan_free(&ch);
+	csp_chan_free(&out);
+	csp_done_free(&d);
+	printf("capacity %d: closed ends never ready, the done chosen\n", cap);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -447,11 +509,17 @@ main(int argc, char *argv[])
 		return t_senders(a, b);
 	if (strcmp(t, "exact") == 0 && argc == 5)
 		return t_exact(a, b, c);
+	if (strcmp(t, "selexact") == 0 && argc == 5) {
+		by_select = 1;
+		return t_exact(a, b, c);
+	}
 	if (strcmp(t, "rendezvous") == 0 && argc == 3)
 		return t_rendezvous(a);
 	if (strcmp(t, "select0") == 0 && argc == 3)
 		return t_select0(a);
-	fprintf(stderr, "usage: chantest senders S CAP | exact S R CAP | rendezvous N | "
-	    "select0 N\n");
+	if (strcmp(t, "closed") == 0 && argc == 3)
+		return t_closed(a);
+	fprintf(stderr, "usage: chantest senders S CAP | exact S R CAP | selexact S R CAP | "
+	    "rendezvous N | select0 N | closed CAP\n");
 	return 2;
 }
