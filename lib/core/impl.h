@@ -15,12 +15,6 @@ int csp__close_except(int lowfd, const int *keep, int n);
 void csp__nosigpipe(void);
 int64_t csp__min_deadline(int64_t a, int64_t b);
 
-/* oldwait.c: TRANSITIONAL, the waits before the reactor; use csp__react. */
-int csp__timeout(int64_t deadline);
-int csp__poll(struct pollfd *pfd, int n, int timeout);
-int csp__done_poll(const csp_done *d, struct pollfd *pfd, int max);
-int csp__done_fired(const csp_done *d, const struct pollfd *pfd, int n);
-
 /* react.c: the reactor, the one wait of the library (see there). */
 #define CSP__REACT_EINTR 1  /* return -1/EINTR on a caught signal */
 int csp__react(struct pollfd *pfd, int n, const csp_done *done, int64_t deadline, int flags);
