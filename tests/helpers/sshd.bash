@@ -74,8 +74,8 @@ CONF
 
 # Wait until NAME answers over ssh (at most ~10 s); 1 if it never does.
 sshd_wait() {
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		$SSH -o ControlPath=none "$1" true </dev/null 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -154,9 +154,9 @@ sshd_cut() {
 	ip link set "$hv" down
 }
 
-# How many processes on this machine have TOKEN in their command line (the "hosts" are here).
+# How many processes on this machine have exactly CMDLINE (the "hosts" are here too).
 remote_count() {
-	ps -eo args= | grep -F -- "$1" | grep -v -e grep -e csp-fanout -e 'ssh ' -c
+	pgrep -c -x -f -- "$1"
 }
 
 sshd_teardown() {
