@@ -23,7 +23,7 @@ int csp__script_word(char *const argv[]);
 size_t csp__quote(char *dst, size_t size, const char *s, size_t n);
 /* --pipe with one job a block (as parallel's), not long-lived workers: -k, -N, --cat */
 #define CSP__FANOUT_JOB_A_BLOCK(o) \
-	(((o)->flags & (CSP_FANOUT_KEEP | CSP_FANOUT_CAT)) || (o)->per_job > 0)
+	(((o)->flags & (CSP_FANOUT_KEEP | CSP_FANOUT_CAT)) || (o)->per_job > 0 || (o)->hosts != NULL)
 int csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status);
 /* fanout.c: one job a record (or block); fanpipe.c: pipe mode's long-lived workers. */
 int csp__fanout_pool(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);

@@ -1,0 +1,108 @@
+/*
+ * sshcmd.c: the command line a remote shell runs. ssh joins its words with
+ * blanks and hands them to the login's shell, so each word goes single-quoted:
+ * any bytes arrive as they were. The job runs under a small POSIX sh wrapper.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "fanout/ssh.h"
+
+/*
+ * The wrapper: sh -c WRAPPER csp-job MODE DIR [NAME=VALUE...] -- COMMAND...
+ * sshd made it a session and group leader, so its group holds the job and
+ * all the job starts, bar setsid() escapers. MODE 0: the job's stdin is
+ * /dev/null and ours is ssh's, which cspipe holds open while the job runs:
+ * EOF there (ssh killed, connection dropped, cspipe gone) stops the job's
+ * group, and every process descended from the wrapper at that moment
+ * (escapers whose parents still live), SIGTERM, 1 s, SIGKILL. MODE 1: the
+ * job's stdin is ssh's (its block). When the job ends its group goes (what
+ * it left in it), and the wrapper exits with its status.
+ */
+const char csp__ssh_wrapper[] =
+	"m=$1 d=$2; shift 2\n"
+	"while [ \"$1\" != -- ]; do export \"$1\"; shift; done; shift\n"
+	"if [ -n \"$d\" ]; then mkdir -p -- \"$d\" && cd -- \"$d\" || exit 255; fi\n"
+	"t() {\n"
+	"\ttrap '' TERM\n"
+	"\tl=$(ps -A -o pid= -o ppid= 2>/dev/null | awk -v r=$$ '{ p[$1] = $2 }\n"
+	"\t\tEND { d[r] = 1; do { c = 0; for (k in p) if (!(k in d) && (p[k] in d)) { d[k] = 1; c = 1 } } while (c)\n"
+	"\t\t\tfor (k in d) if (k != r) printf \"%s \", k }')\n"
+	"\tkill -TERM $l 0 2>/dev/null; sleep 1; kill -KILL $l 0 2>/dev/null; exit 255\n"
+	"}\n"
+	"exec 3<&0 </dev/null\n"
+	"if [ \"$m\" = 1 ]; then \"$@\" <&3 3<&- & j=$!\n"
+	"else trap t USR1; \"$@\" 3<&- & j=$!; { cat <&3 >/dev/null 2>&1; kill -USR1 $$; } & fi\n"
+	"exec 3<&-\n"
+	"wait $j; s=$?\n"
+	"trap '' TERM USR1; kill -TERM 0 2>/dev/null\n"
+	"exit $s\n";
+
+/* s in single quotes, each ' as '\'' : the shell gives back exactly s. */
+static size_t
+quote(char *dst, const char *s)
+{
+	size_t n = 0;
+
+	if (dst != NULL)
+		dst[n] = '\'';
+	n++;
+	for (; *s != '\0'; s++) {
+		if (*s == '\'') {
+			if (dst != NULL)
+				memcpy(dst + n, "'\\''", 4);
+			n += 4;
+		} else {
+			if (dst != NULL)
+				dst[n] = *s;
+			n++;
+		}
+	}
+	if (dst != NULL)
+		dst[n] = '\'';
+	return n + 1;
+}
+
+static size_t
+line(char *dst, const char *script, const char *name, char *const *pre, int npre,
+     char *const *args)
+{
+	static const char head[] = "exec sh -c ";
+	size_t n = sizeof(head) - 1;
+	int i;
+
+	if (dst != NULL)
+		memcpy(dst, head, n);
+	n += quote(dst != NULL ? dst + n : NULL, script);
+	if (dst != NULL)
+		dst[n] = ' ';
+	n++;
+	n += quote(dst != NULL ? dst + n : NULL, name);
+	for (i = 0; i < npre; i++) {
+		if (dst != NULL)
+			dst[n] = ' ';
+		n++;
+		n += quote(dst != NULL ? dst + n : NULL, pre[i]);
+	}
+	for (i = 0; args != NULL && args[i] != NULL; i++) {
+		if (dst != NULL)
+			dst[n] = ' ';
+		n++;
+		n += quote(dst != NULL ? dst + n : NULL, args[i]);
+	}
+	if (dst != NULL)
+		dst[n] = '\0';
+	return n;
+}
+
+char *
+csp__ssh_line(const char *script, const char *name, char *const *pre, int npre,
+              char *const *args)
+{
+	char *s = malloc(line(NULL, script, name, pre, npre, args) + 1);
+
+	if (s != NULL)
+		line(s, script, name, pre, npre, args);
+	return s;
+}
