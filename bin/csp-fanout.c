@@ -73,7 +73,7 @@ static const csp_opt help_opts[] = {
 	{ 402, "transferfile", "name", "-S: send this file before the job (--tf)" },
 	{ 403, "return", "name", "-S: fetch this file back after the job" },
 	{ 404, "cleanup", NULL, "-S: remove there what was sent and fetched" },
-	{ 405, "trc", "name", "-S: --transferfile, --return and --cleanup in one" },
+	{ 405, "trc", "name", "-S: --transferfile {} --return name --cleanup" },
 	{ 406, "basefile", "file", "-S: send this file to each host once (--bf)" },
 	{ 407, "workdir", "dir", "-S: run the jobs in this directory there (--wd)" },
 	{ 408, "filter-hosts", NULL, "-S: leave out the hosts that cannot be reached" },
@@ -571,9 +571,12 @@ remote_opt(struct remote *rm, int ch, const char *arg)
 		rm->ho.ssh = arg;
 		return 1;
 	case O_TRC:
+		/* parallel's: --transferfile {} --return FILE --cleanup */
 		remote_add(rm->ret, &rm->nret, arg, "--trc");
 		rm->ho.cleanup = 1;
-		/* FALLTHROUGH */
+		if (rm->ntf == 0 || strcmp(rm->tf[rm->ntf - 1], "{}") != 0)
+			remote_add(rm->tf, &rm->ntf, "{}", "--trc");
+		return 1;
 	case O_TF:
 		remote_add(rm->tf, &rm->ntf, arg, "--transferfile");
 		return 1;

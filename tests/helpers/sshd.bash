@@ -154,9 +154,9 @@ sshd_cut() {
 	ip link set "$hv" down
 }
 
-# How many processes on this machine have exactly CMDLINE (the "hosts" are here too).
+# How many processes on this machine run CMD (its first words; the "hosts" are here too).
 remote_count() {
-	pgrep -c -x -f -- "$1"
+	pgrep -c -f -- "^$1( |\$)"
 }
 
 sshd_teardown() {
