@@ -179,21 +179,28 @@ fanout_bg() {
 	BG=$!
 }
 
+# Wait until jobs run (the hosts are connected by then).
+fanout_bg_running() {
+	local i=0
+	while [ "$(remote_count 'sleep 0.31')" -eq 0 ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+	sleep 0.5
+}
+
 # Its end: every record's line there, the host named on stderr, nothing left behind.
 fanout_bg_check() {
 	local st=0
 	wait "$BG" || st=$?
-	cat "$T/err" >&3
+	cat "$T/err"
 	assert_equal "$st" 0
 	assert_equal "$(cat "$T/out")" "$(printf 'r %s\n' $(seq 40))"
-	grep -q "host $1" "$T/err"
+	grep -q "host $1: connection lost" "$T/err"
 	[ ! -s "$T/leaks" ] || { cat "$T/leaks"; false; }
 }
 
 @test "a host killed mid-run (its sshd gone): no job lost, the rest finish on the other" {
 	sshd_start b
-	fanout_bg --ssh "$SSH" -S 2/a,2/b sh -c 'sleep 0.2; echo r $0'
-	sleep 1
+	fanout_bg --ssh "$SSH" -S 2/a,2/b sh -c 'sleep 0.31; echo r $0'
+	fanout_bg_running
 	sshd_kill a
 	fanout_bg_check a
 }
@@ -201,8 +208,8 @@ fanout_bg_check() {
 @test "a host cut off the network mid-run: no job lost, the rest finish on the other" {
 	sshd_netns_start n1
 	sshd_netns_start n2
-	fanout_bg --ssh "$SSH" -S 2/n1,2/n2 sh -c 'sleep 0.2; echo r $0'
-	sleep 1
+	fanout_bg --ssh "$SSH" -S 2/n1,2/n2 sh -c 'sleep 0.31; echo r $0'
+	fanout_bg_running
 	sshd_cut n1
 	fanout_bg_check n1
 }
