@@ -632,6 +632,7 @@ remote_start(struct remote *rm, csp_fanout_opt *o, const csp_done *done)
 		if (csp_hosts_file(o->hosts, rm->slf[i]) == -1)
 			err(EXIT_ERR, "--sshloginfile: %s", csp_quote(rm->slf[i]));
 	if ((slots = csp_hosts_start(o->hosts, done)) == -1) {
+		csp_hosts_free(o->hosts);  /* its sockets' directory too */
 		if (errno == ECANCELED)
 			exit(EXIT_ERR);
 		err(EXIT_ERR, "-S: no host to run the jobs on");

@@ -213,3 +213,48 @@ fanout_bg_check() {
 	sshd_cut n1
 	fanout_bg_check n1
 }
+
+@test "the master connections' sockets live in a directory made and removed, none left running" {
+	mkdir "$BATS_TEST_TMPDIR/t"
+	TMPDIR=$BATS_TEST_TMPDIR/t leakfree csp-fanout --ssh "$SSH" -S 2/a echo ::: 1 2 3
+	assert_success
+	run ls -A "$BATS_TEST_TMPDIR/t"
+	assert_output ""
+	# Also when no host can be reached.
+	printf 'Host nowhere\n\tHostName 127.0.0.1\n\tPort 1\n\tBatchMode yes\n' >> "$SSHD_DIR/ssh_config"
+	TMPDIR=$BATS_TEST_TMPDIR/t leakfree csp-fanout --ssh "$SSH" -S nowhere echo ::: 1
+	assert_failure
+	assert_output --partial "no host to run the jobs on"
+	run ls -A "$BATS_TEST_TMPDIR/t"
+	assert_output ""
+}
+
+@test "without n/, a host's slots are its CPU count, asked once" {
+	leakfree sh -c 'seq 40 | csp-fanout --ssh "$SSH" -S a echo {%} | sort -un'
+	assert_success
+	assert_output "$(seq "$(getconf _NPROCESSORS_ONLN)")"
+}
+
+@test "--halt now stops the other remote jobs" {
+	leakfree csp-fanout --halt now,fail=1 --ssh "$SSH" -S 2/a sh -c '[ "$0" = 1 ] || exec sleep 73181; sleep 1; exit 3' ::: 1 2
+	assert_equal "$status" 3
+	local i=0
+	while [ "$(remote_count 'sleep 73181')" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	assert_equal "$(remote_count 'sleep 73181')" 0
+}
+
+@test "SIGINT to csp-fanout: no remote job survives" {
+	leakfree sh -c '
+		csp-fanout --ssh "$SSH" -S 2/a sleep 73191 ::: 1 2 3>&- &
+		p=$!
+		i=0; while [ "$(pgrep -c -f "^sleep 73191")" -lt 2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+		echo "running: $(pgrep -c -f "^sleep 73191")"
+		kill -INT $p
+		wait $p
+		echo "status: $?"
+		i=0; while [ "$(pgrep -c -f "^sleep 73191")" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		echo "left: $(pgrep -c -f "^sleep 73191")"'
+	assert_line "running: 2"
+	assert_line "status: 130"
+	assert_line "left: 0"
+}

@@ -119,22 +119,28 @@ ssh_argv(csp_hosts *h, char **av, int host, const char *const *more, const char 
 	return n;
 }
 
-/* A remote script's run over the master, waited for: its status, or -1. */
+/* A remote script's run over the master, waited for: its status, or -1. in, out: -1 none. */
 static int
 remote(csp_hosts *h, int host, const char *line, int in, int out)
 {
 	char ctl[PATH_MAX + 16], *av[SSH_WORDS_MAX];
 	const char *more[] = { "-T", "-o", ctl, "-o", "ControlMaster=no", NULL };
-	int fds[3] = { in, out, -1 };
+	int fds[3] = { in, out, -1 }, nul = -1, r = -1;
 	csp_proc p;
 
+	/* Never our stdin (the records) nor our stdout (the jobs' output). */
+	if ((in == -1 || out == -1) && (nul = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		return -1;
+	fds[0] = in != -1 ? in : nul;
+	fds[1] = out != -1 ? out : nul;
 	snprintf(ctl, sizeof(ctl), "ControlPath=%s", h->host[host].ctl);
 	ssh_argv(h, av, host, more, line);
-	if (csp_spawn(&p, av, fds, CSP_SPAWN_PGROUP) == -1)
-		return -1;
-	if (csp_proc_wait(&p, NULL, CSP_FOREVER) == -1)
-		return -1;
-	return p.status;
+	if (csp_spawn(&p, av, fds, CSP_SPAWN_PGROUP) == 0 &&
+	    csp_proc_wait(&p, NULL, CSP_FOREVER) == 0)
+		r = p.status;
+	if (nul != -1)
+		close(nul);
+	return r;
 }
 
 static void
