@@ -66,6 +66,18 @@ JOB='echo out $0; echo err $0 >&2; exit $(($0 % 4))'
 	assert_output 20000
 }
 
+@test "--pipe: a job that reads part of its block, and --timeout stopping one that holds on" {
+	leakfree sh -c 'seq 20000 | csp-fanout -k --pipe --block 10k --ssh "$SSH" -S 2/a head -n 1'
+	assert_success
+	assert_equal "${#lines[@]}" "$(seq 20000 | csp-fanout -k --pipe --block 10k head -n 1 | wc -l)"
+	assert_line --index 0 1
+	leakfree sh -c 'seq 20000 | csp-fanout --pipe --block 10k --timeout 1 --ssh "$SSH" -S 2/a sh -c "cat >/dev/null; exec sleep 73201"'
+	assert_failure
+	local i=0
+	while [ "$(remote_count 'sleep 73201')" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	assert_equal "$(remote_count 'sleep 73201')" 0
+}
+
 @test "csp-fanout SIGKILLed: no remote job survives" {
 	leakfree sh -c '
 		csp-fanout --ssh "$SSH" -S 3/a sleep 73131 ::: 1 2 3 3>&- &

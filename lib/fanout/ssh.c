@@ -29,6 +29,7 @@ struct slot {
 	int rd;                   /* the other end, for the child */
 	char **argv;              /* the ssh command line */
 	char *line;
+	pid_t feeder;             /* --pipe: the cat that copies the block into hold's pipe */
 };
 
 struct csp_hosts {
@@ -445,6 +446,11 @@ csp_hosts_free(csp_hosts *h)
 	if (h->dir[0] != '\0')
 		rmdir(h->dir);
 	for (i = 0; i < h->nslot; i++) {
+		if (h->slot[i].feeder > 0) {
+			kill(h->slot[i].feeder, SIGKILL);
+			while (waitpid(h->slot[i].feeder, &ws, 0) == -1 && errno == EINTR)
+				;
+		}
 		if (h->slot[i].hold != -1)
 			close(h->slot[i].hold);
 		if (h->slot[i].rd != -1)
@@ -508,6 +514,7 @@ slot_get(csp_hosts *h, int n)
 			s[i].hold = s[i].rd = -1;
 			s[i].argv = NULL;
 			s[i].line = NULL;
+			s[i].feeder = 0;
 		}
 		h->slot = s;
 		h->nslot = n;
@@ -551,9 +558,10 @@ csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
                const csp__repl *r, int pipe)
 {
 	struct slot *s = slot_get(h, job->slot);
-	char ctl[PATH_MAX + 16], **pre, **files = NULL;
+	char ctl[PATH_MAX + 16], **pre, **files = NULL, mode[32];
 	const char *more[] = { "-T", "-o", ctl, "-o", "ControlMaster=no", NULL };
 	int host, i, np = 0, fds[2];
+	struct stat st = { 0 };
 
 	if (s == NULL)
 		return -1;
@@ -575,9 +583,12 @@ csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
 				break;  /* the job runs anyway, and says what it misses */
 		names_free(files);
 	}
+	if (pipe && fstat(*in, &st) == -1)
+		return -1;
+	snprintf(mode, sizeof(mode), "%lld", (long long)st.st_size);
 	if ((pre = calloc((size_t)h->nenv + 4, sizeof(char *))) == NULL)
 		return -1;
-	pre[np++] = pipe ? "1" : "0";
+	pre[np++] = pipe ? mode : "r";
 	pre[np++] = (char *)(h->o.workdir != NULL ? h->o.workdir : "");
 	for (i = 0; i < h->nenv; i++)
 		pre[np++] = h->envw[i];
@@ -591,14 +602,22 @@ csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
 		return -1;
 	snprintf(ctl, sizeof(ctl), "ControlPath=%s", h->host[host].ctl);
 	ssh_argv(h, s->argv, host, more, s->line);
-	/* Per record: ssh's stdin a pipe we hold, whose EOF tells the wrapper to stop the job. */
-	if (!pipe) {
-		if (csp__pipe(fds, 0) == -1)
+	/* ssh's stdin a pipe we hold, whose EOF tells the wrapper to stop the job; --pipe: the
+	 * block first, copied in by a cat of ours. */
+	if (csp__pipe(fds, 0) == -1)
+		return -1;
+	s->rd = fds[0];
+	s->hold = fds[1];
+	if (pipe) {
+		static char *cat[] = { "cat", NULL };
+		int ffds[3] = { *in, fds[1], -1 };
+		csp_proc fp;
+
+		if (csp_spawn(&fp, cat, ffds, CSP_SPAWN_PGROUP) == -1)
 			return -1;
-		s->rd = fds[0];
-		s->hold = fds[1];
-		*in = fds[0];
+		s->feeder = fp.pid;
 	}
+	*in = fds[0];
 	*argv = s->argv;
 	return 0;
 }
@@ -627,6 +646,14 @@ csp__hosts_end(csp_hosts *h, csp_fanout_job *job)
 	if (s->rd != -1)
 		close(s->rd);
 	s->hold = s->rd = -1;
+	if (s->feeder > 0) {
+		int ws;
+
+		kill(s->feeder, SIGKILL);  /* a block the job did not take */
+		while (waitpid(s->feeder, &ws, 0) == -1 && errno == EINTR)
+			;
+		s->feeder = 0;
+	}
 	if (c->local || job->err != 0)
 		return 0;
 	if (job->sig == 0 && job->status == 255) {

@@ -12,13 +12,15 @@
 /*
  * The wrapper: sh -c WRAPPER csp-job MODE DIR [NAME=VALUE...] -- COMMAND...
  * sshd made it a session and group leader, so its group holds the job and
- * all the job starts, bar setsid() escapers. MODE 0: the job's stdin is
- * /dev/null and ours is ssh's, which cspipe holds open while the job runs:
- * EOF there (ssh killed, connection dropped, cspipe gone) stops the job's
- * group, and every process descended from the wrapper at that moment
- * (escapers whose parents still live), SIGTERM, 1 s, SIGKILL. MODE 1: the
- * job's stdin is ssh's (its block). When the job ends its group goes (what
- * it left in it), and the wrapper exits with its status.
+ * all the job starts, bar setsid() escapers. Its stdin is ssh's, which
+ * cspipe holds open while the job runs. MODE r: the job's stdin is
+ * /dev/null; MODE N (--pipe): the job's stdin is the first N bytes that come
+ * (its block), then EOF. After those, EOF on ssh's stdin (ssh killed, the
+ * connection dropped, cspipe gone) stops the job's group and every process
+ * descended from the wrapper at that moment (escapers whose parents still
+ * live): SIGTERM, 1 s, SIGKILL. When the job ends its group goes (what it
+ * left in it), and the wrapper exits with the job's status. The watcher of
+ * MODE N is no member of the job's pipeline: dash's wait would wait for it.
  */
 const char csp__ssh_wrapper[] =
 	"m=$1 d=$2; shift 2\n"
@@ -32,8 +34,10 @@ const char csp__ssh_wrapper[] =
 	"\tkill -TERM $l 0 2>/dev/null; sleep 1; kill -KILL $l 0 2>/dev/null; exit 255\n"
 	"}\n"
 	"exec 3<&0 </dev/null\n"
-	"if [ \"$m\" = 1 ]; then \"$@\" <&3 3<&- & j=$!\n"
-	"else trap t USR1; \"$@\" 3<&- & j=$!; { cat <&3 >/dev/null 2>&1; kill -USR1 $$; } & fi\n"
+	"trap t USR1\n"
+	"if [ \"$m\" = r ]; then \"$@\" 3<&- & j=$!; { cat <&3 >/dev/null 2>&1; kill -USR1 $$; } &\n"
+	"else { head -c \"$m\"; exec >/dev/null 2>&1; { cat <&3; kill -USR1 $$; } & } <&3 | \"$@\" 3<&- &\n"
+	"\tj=$!; fi\n"
 	"exec 3<&-\n"
 	"wait $j; s=$?\n"
 	"trap '' TERM USR1; kill -TERM 0 2>/dev/null\n"
