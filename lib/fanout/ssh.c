@@ -19,32 +19,7 @@
 
 #include "fanout/ssh.h"
 
-#define SSH_WORDS_MAX 64
-#define MASTER_WAIT_MS 60000      /* ssh's own ConnectTimeout should end it sooner */
 #define DOWN_CHECK_MS 300         /* after ssh's 255: this long for a dying master to show */
-
-struct slot {
-	int host;                 /* where its job runs; -1: none */
-	int hold;                 /* our end of its ssh's stdin, held open while it runs */
-	int rd;                   /* the other end, for the child */
-	char **argv;              /* the ssh command line */
-	char *line;
-	pid_t feeder;             /* --pipe: the cat that copies the block into hold's pipe */
-};
-
-struct csp_hosts {
-	csp_hosts_opt o;
-	char *sshbuf;
-	char *ssh[SSH_WORDS_MAX];
-	int nssh;
-	struct csp__host *host;
-	int nhost;
-	struct slot *slot;
-	int nslot;
-	char dir[PATH_MAX];       /* the ControlPaths' directory; "" until made */
-	char **envw;              /* NAME=VALUE for each --env */
-	int nenv;
-};
 
 csp_hosts *
 csp_hosts_new(const csp_hosts_opt *opt)
@@ -58,7 +33,7 @@ csp_hosts_new(const csp_hosts_opt *opt)
 	if ((h->sshbuf = strdup(opt->ssh != NULL ? opt->ssh : "ssh")) == NULL)
 		goto fail;
 	for (p = h->sshbuf; (w = strsep(&p, " \t")) != NULL;)
-		if (*w != '\0' && h->nssh < SSH_WORDS_MAX - 12)
+		if (*w != '\0' && h->nssh < CSP__SSH_WORDS - 12)
 			h->ssh[h->nssh++] = w;
 	if (h->nssh == 0) {
 		errno = EINVAL;
@@ -103,260 +78,6 @@ csp_hosts_file(csp_hosts *h, const char *path)
 	return r;
 }
 
-/* ssh's words, then these, then login and a command line (NULL: none). */
-static int
-ssh_argv(csp_hosts *h, char **av, int host, const char *const *more, const char *cmd)
-{
-	int n = 0, i;
-
-	for (i = 0; i < h->nssh; i++)
-		av[n++] = h->ssh[i];
-	for (i = 0; more != NULL && more[i] != NULL; i++)
-		av[n++] = (char *)more[i];
-	av[n++] = h->host[host].name;
-	if (cmd != NULL)
-		av[n++] = (char *)cmd;
-	av[n] = NULL;
-	return n;
-}
-
-/* A remote script's run over the master, waited for: its status, or -1. in, out: -1 none. */
-static int
-remote(csp_hosts *h, int host, const char *line, int in, int out)
-{
-	char ctl[PATH_MAX + 16], *av[SSH_WORDS_MAX];
-	const char *more[] = { "-T", "-o", ctl, "-o", "ControlMaster=no", NULL };
-	int fds[3] = { in, out, -1 }, nul = -1, r = -1;
-	csp_proc p;
-
-	/* Never our stdin (the records) nor our stdout (the jobs' output). */
-	if ((in == -1 || out == -1) && (nul = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
-		return -1;
-	fds[0] = in != -1 ? in : nul;
-	fds[1] = out != -1 ? out : nul;
-	snprintf(ctl, sizeof(ctl), "ControlPath=%s", h->host[host].ctl);
-	ssh_argv(h, av, host, more, line);
-	if (csp_spawn(&p, av, fds, CSP_SPAWN_PGROUP) == 0 &&
-	    csp_proc_wait(&p, NULL, CSP_FOREVER) == 0)
-		r = p.status;
-	if (nul != -1)
-		close(nul);
-	return r;
-}
-
-static void
-went_down(csp_hosts *h, int i, const char *why)
-{
-	struct csp__host *c = &h->host[i];
-	int ws;
-
-	if (c->down)
-		return;
-	c->down = 1;
-	if (c->master > 0) {
-		kill(c->master, SIGTERM);
-		while (waitpid(c->master, &ws, 0) == -1 && errno == EINTR)
-			;
-		c->master = 0;
-	}
-	if (h->o.down != NULL)
-		h->o.down(c->name, why, h->o.arg);
-}
-
-/* The master still serves: 0 once it has exited (it is reaped then). */
-static int
-master_alive(struct csp__host *c)
-{
-	int ws;
-	pid_t r;
-
-	if (c->master <= 0)
-		return 0;
-	while ((r = waitpid(c->master, &ws, WNOHANG)) == -1 && errno == EINTR)
-		;
-	if (r == 0)
-		return 1;
-	c->master = 0;
-	return 0;
-}
-
-/* Sleep ms, or less when done fires: -1 ECANCELED then. */
-static int
-nap(int64_t ms, const csp_done *done)
-{
-	struct pollfd pfd[CSP_DONE_DEPTH + 1];
-
-	return csp__react(pfd, 0, done, csp_after(ms), 0) == -1 && errno == ECANCELED ? -1 : 0;
-}
-
-/* Every master at once, then wait until each has its socket or has failed. */
-static int
-open_masters(csp_hosts *h, const csp_done *done)
-{
-	char ctl[PATH_MAX + 16], *av[SSH_WORDS_MAX];
-	const char *more[] = { "-M", "-N", "-T", "-o", ctl, "-o", "ControlPersist=no", NULL };
-	int64_t until = csp_after(MASTER_WAIT_MS);
-	int i, waiting, fds[3] = { -1, -1, -1 }, nul;
-	struct stat st;
-	csp_proc p;
-
-	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
-		return -1;
-	fds[0] = fds[1] = nul;
-	for (i = 0; i < h->nhost; i++) {
-		struct csp__host *c = &h->host[i];
-
-		if (c->local)
-			continue;
-		if (asprintf(&c->ctl, "%s/%d", h->dir, i) == -1) {
-			c->ctl = NULL;
-			close(nul);
-			return -1;
-		}
-		snprintf(ctl, sizeof(ctl), "ControlPath=%s", c->ctl);
-		ssh_argv(h, av, i, more, NULL);
-		if (csp_spawn(&p, av, fds, CSP_SPAWN_PGROUP) == -1) {
-			close(nul);
-			return -1;
-		}
-		c->master = p.pid;
-	}
-	close(nul);
-	do {
-		waiting = 0;
-		for (i = 0; i < h->nhost; i++) {
-			struct csp__host *c = &h->host[i];
-
-			if (c->local || c->down || (stat(c->ctl, &st) == 0 && S_ISSOCK(st.st_mode)))
-				continue;
-			if (!master_alive(c))
-				went_down(h, i, "cannot connect");
-			else if (csp_now() >= until)
-				went_down(h, i, "no connection in time");
-			else
-				waiting = 1;
-		}
-	} while (waiting && nap(10, done) == 0);
-	return waiting ? -1 : 0;
-}
-
-/* A host's CPUs, asked once: a positive count, or 1 when the answer is odd. */
-static long
-remote_cpus(csp_hosts *h, int i)
-{
-	static const char script[] =
-	    "getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || echo 1";
-	char buf[32], *line;
-	int pfd[2], st;
-	ssize_t n, k = 0;
-	long v;
-
-	if ((line = csp__ssh_line(script, "csp-cpus", NULL, 0, NULL)) == NULL ||
-	    csp__pipe(pfd, 0) == -1) {
-		free(line);
-		return -1;
-	}
-	st = remote(h, i, line, -1, pfd[1]);
-	close(pfd[1]);
-	while (k < (ssize_t)sizeof(buf) - 1 &&
-	       ((n = read(pfd[0], buf + k, sizeof(buf) - 1 - (size_t)k)) > 0 ||
-	        (n == -1 && errno == EINTR)))
-		k += n > 0 ? n : 0;
-	close(pfd[0]);
-	free(line);
-	if (st != 0)
-		return 0;
-	buf[k] = '\0';
-	v = strtol(buf, NULL, 10);
-	return v > 0 && v <= 100000 ? v : 1;
-}
-
-/* A file sent to the same path there (relative: under --workdir, or the login's). */
-static int
-put(csp_hosts *h, int host, const char *name)
-{
-	static const char script[] =
-	    "if [ -n \"$1\" ]; then mkdir -p -- \"$1\" && cd -- \"$1\" || exit 1; fi\n"
-	    "case $2 in */*) mkdir -p -- \"${2%/*}\" || exit 1;; esac\n"
-	    "cat > \"$2\"\n";
-	char *pre[2] = { (char *)(h->o.workdir != NULL ? h->o.workdir : ""), (char *)name };
-	char *line = csp__ssh_line(script, "csp-put", pre, 2, NULL);
-	int fd, st;
-
-	if (line == NULL)
-		return -1;
-	if ((fd = open(name, O_RDONLY | O_CLOEXEC)) == -1) {
-		free(line);
-		return -1;
-	}
-	st = remote(h, host, line, fd, -1);
-	close(fd);
-	free(line);
-	return st == 0 ? 0 : -1;
-}
-
-/* A file fetched back from there to the same path here. */
-static int
-get(csp_hosts *h, int host, const char *name)
-{
-	static const char script[] =
-	    "if [ -n \"$1\" ]; then cd -- \"$1\" || exit 1; fi\n"
-	    "exec cat -- \"$2\"\n";
-	char *pre[2] = { (char *)(h->o.workdir != NULL ? h->o.workdir : ""), (char *)name };
-	char *line = csp__ssh_line(script, "csp-get", pre, 2, NULL), tmp[PATH_MAX];
-	int fd, st;
-
-	if (line == NULL)
-		return -1;
-	if (snprintf(tmp, sizeof(tmp), "%s.csp-get", name) >= (int)sizeof(tmp) ||
-	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) == -1) {
-		free(line);
-		return -1;
-	}
-	st = remote(h, host, line, -1, fd);
-	close(fd);
-	free(line);
-	if (st != 0 || rename(tmp, name) == -1) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-/* Files removed there: --cleanup. */
-static int
-rm_remote(csp_hosts *h, int host, char *const *names, int n)
-{
-	static const char script[] =
-	    "if [ -n \"$1\" ]; then cd -- \"$1\" || exit 1; fi; shift\n"
-	    "exec rm -f -- \"$@\"\n";
-	char **pre = calloc((size_t)n + 2, sizeof(char *));
-	char *line;
-	int st;
-
-	if (pre == NULL)
-		return -1;
-	pre[0] = (char *)(h->o.workdir != NULL ? h->o.workdir : "");
-	memcpy(pre + 1, names, (size_t)n * sizeof(char *));
-	line = csp__ssh_line(script, "csp-rm", pre, n + 1, NULL);
-	free(pre);
-	if (line == NULL)
-		return -1;
-	st = remote(h, host, line, -1, -1);
-	free(line);
-	return st == 0 ? 0 : -1;
-}
-
-static int
-count(char *const *v)
-{
-	int n = 0;
-
-	while (v != NULL && v[n] != NULL)
-		n++;
-	return n;
-}
-
 /*
  * Connect to every host (ControlPath directory made), ask the CPU count of
  * those with no N/, send the --basefile files. Hosts that cannot be reached
@@ -375,9 +96,9 @@ csp_hosts_start(csp_hosts *h, const csp_done *done)
 		return -1;
 	}
 	/* The variables --env names, as they are here now. */
-	if ((h->envw = calloc((size_t)count(h->o.env) + 1, sizeof(char *))) == NULL)
+	if ((h->envw = calloc((size_t)csp__ssh_count(h->o.env) + 1, sizeof(char *))) == NULL)
 		return -1;
-	for (k = 0; k < count(h->o.env); k++) {
+	for (k = 0; k < csp__ssh_count(h->o.env); k++) {
 		const char *v = getenv(h->o.env[k]);
 
 		if (v != NULL && asprintf(&h->envw[h->nenv++], "%s=%s", h->o.env[k], v) == -1)
@@ -389,7 +110,7 @@ csp_hosts_start(csp_hosts *h, const csp_done *done)
 		h->dir[0] = '\0';
 		return -1;
 	}
-	if (open_masters(h, done) == -1)
+	if (csp__ssh_masters(h, done) == -1)
 		return -1;
 	for (i = 0; i < h->nhost; i++) {
 		struct csp__host *c = &h->host[i];
@@ -398,15 +119,15 @@ csp_hosts_start(csp_hosts *h, const csp_done *done)
 			continue;
 		if (c->slots == 0)
 			c->slots = h->o.slots > 0 ? h->o.slots : c->local ? sysconf(_SC_NPROCESSORS_ONLN)
-			                                                  : remote_cpus(h, i);
+			                                                  : csp__ssh_cpus(h, i);
 		if (c->slots <= 0) {
-			went_down(h, i, "cannot run a command there");
+			csp__ssh_down(h, i, "cannot run a command there");
 			continue;
 		}
-		for (k = 0; !c->local && k < count(h->o.base); k++)
-			if (put(h, i, h->o.base[k]) == -1) {
+		for (k = 0; !c->local && k < csp__ssh_count(h->o.base); k++)
+			if (csp__ssh_put(h, i, h->o.base[k]) == -1) {
 				e = errno;
-				went_down(h, i, "cannot send a --basefile there");
+				csp__ssh_down(h, i, "cannot send a --basefile there");
 				errno = e;
 				break;
 			}
@@ -431,8 +152,8 @@ csp_hosts_free(csp_hosts *h)
 	for (i = 0; i < h->nhost; i++) {
 		struct csp__host *c = &h->host[i];
 
-		if (h->o.cleanup && !c->local && !c->down && master_alive(c) && count(h->o.base) > 0)
-			rm_remote(h, i, h->o.base, count(h->o.base));
+		if (h->o.cleanup && !c->local && !c->down && csp__ssh_alive(c) && csp__ssh_count(h->o.base) > 0)
+			csp__ssh_rm(h, i, h->o.base, csp__ssh_count(h->o.base));
 		if (c->master > 0) {
 			kill(c->master, SIGTERM);
 			while (waitpid(c->master, &ws, 0) == -1 && errno == EINTR)
@@ -500,10 +221,10 @@ pick(csp_hosts *h)
 	return best;
 }
 
-static struct slot *
+static struct csp__slot *
 slot_get(csp_hosts *h, int n)
 {
-	struct slot *s;
+	struct csp__slot *s;
 	int i;
 
 	if (n > h->nslot) {
@@ -522,42 +243,11 @@ slot_get(csp_hosts *h, int n)
 	return &h->slot[n - 1];
 }
 
-/* The names of a job's files (--transferfile, --return): templates expanded. */
-static char **
-names(char *const *tmpl, const csp__repl *r)
-{
-	int n = count(tmpl), i;
-	char **v = calloc((size_t)n + 1, sizeof(char *));
-	size_t len;
-
-	for (i = 0; v != NULL && i < n; i++) {
-		len = csp__replace(NULL, 0, tmpl[i], r);
-		if ((v[i] = malloc(len + 1)) == NULL) {
-			while (i-- > 0)
-				free(v[i]);
-			free(v);
-			return NULL;
-		}
-		csp__replace(v[i], len + 1, tmpl[i], r);
-	}
-	return v;
-}
-
-static void
-names_free(char **v)
-{
-	int i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
 int
 csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
                const csp__repl *r, int pipe)
 {
-	struct slot *s = slot_get(h, job->slot);
+	struct csp__slot *s = slot_get(h, job->slot);
 	char ctl[PATH_MAX + 16], **pre, **files = NULL, mode[32];
 	const char *more[] = { "-T", "-o", ctl, "-o", "ControlMaster=no", NULL };
 	int host, i, np = 0, fds[2];
@@ -576,12 +266,12 @@ csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
 		return 0;
 	/* --transferfile: sent before the job starts. */
 	if (h->o.transfer != NULL) {
-		if ((files = names(h->o.transfer, r)) == NULL)
+		if ((files = csp__ssh_names(h->o.transfer, r)) == NULL)
 			return -1;
 		for (i = 0; files[i] != NULL; i++)
-			if (put(h, host, files[i]) == -1)
+			if (csp__ssh_put(h, host, files[i]) == -1)
 				break;  /* the job runs anyway, and says what it misses */
-		names_free(files);
+		csp__ssh_names_free(files);
 	}
 	if (pipe && fstat(*in, &st) == -1)
 		return -1;
@@ -597,11 +287,11 @@ csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
 	s->line = csp__ssh_line(csp__ssh_wrapper, "csp-job", pre, np, *argv);
 	free(pre);
 	free(s->argv);
-	s->argv = calloc(SSH_WORDS_MAX, sizeof(char *));
+	s->argv = calloc(CSP__SSH_WORDS, sizeof(char *));
 	if (s->line == NULL || s->argv == NULL)
 		return -1;
 	snprintf(ctl, sizeof(ctl), "ControlPath=%s", h->host[host].ctl);
-	ssh_argv(h, s->argv, host, more, s->line);
+	csp__ssh_argv(h, s->argv, host, more, s->line);
 	/* ssh's stdin a pipe we hold, whose EOF tells the wrapper to stop the job; --pipe: the
 	 * block first, copied in by a cat of ours. */
 	if (csp__pipe(fds, 0) == -1)
@@ -630,7 +320,7 @@ csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
 int
 csp__hosts_end(csp_hosts *h, csp_fanout_job *job)
 {
-	struct slot *s = job->slot <= h->nslot ? &h->slot[job->slot - 1] : NULL;
+	struct csp__slot *s = job->slot <= h->nslot ? &h->slot[job->slot - 1] : NULL;
 	struct csp__host *c;
 	char **files, **back;
 	int64_t until;
@@ -658,10 +348,10 @@ csp__hosts_end(csp_hosts *h, csp_fanout_job *job)
 		return 0;
 	if (job->sig == 0 && job->status == 255) {
 		until = csp_after(DOWN_CHECK_MS);
-		while (master_alive(c) && csp_now() < until)
-			nap(10, NULL);
-		if (!master_alive(c)) {
-			went_down(h, (int)(c - h->host), "connection lost");
+		while (csp__ssh_alive(c) && csp_now() < until)
+			csp__ssh_nap(10, NULL);
+		if (!csp__ssh_alive(c)) {
+			csp__ssh_down(h, (int)(c - h->host), "connection lost");
 			return pick(h) == -1 ? (errno = EHOSTDOWN, -1) : 1;
 		}
 	}
@@ -675,29 +365,29 @@ csp__hosts_end(csp_hosts *h, csp_fanout_job *job)
 
 		r.args = &a;
 		r.nargs = 1;
-		files = names(h->o.transfer, &r);
-		back = names(h->o.ret, &r);
+		files = csp__ssh_names(h->o.transfer, &r);
+		back = csp__ssh_names(h->o.ret, &r);
 	}
 	if (files == NULL || back == NULL) {
-		names_free(files);
-		names_free(back);
+		csp__ssh_names_free(files);
+		csp__ssh_names_free(back);
 		return -1;
 	}
 	for (i = 0; back[i] != NULL; i++)
-		get(h, (int)(c - h->host), back[i]);  /* a file the job did not make is not fetched */
-	nf = count(files);
-	nb = count(back);
+		csp__ssh_get(h, (int)(c - h->host), back[i]);  /* a file the job did not make is not fetched */
+	nf = csp__ssh_count(files);
+	nb = csp__ssh_count(back);
 	if (h->o.cleanup && nf + nb > 0) {
 		char **all = calloc((size_t)(nf + nb + 1), sizeof(char *));
 
 		if (all != NULL) {
 			memcpy(all, files, (size_t)nf * sizeof(char *));
 			memcpy(all + nf, back, (size_t)nb * sizeof(char *));
-			rm_remote(h, (int)(c - h->host), all, nf + nb);
+			csp__ssh_rm(h, (int)(c - h->host), all, nf + nb);
 			free(all);
 		}
 	}
-	names_free(files);
-	names_free(back);
+	csp__ssh_names_free(files);
+	csp__ssh_names_free(back);
 	return 0;
 }
