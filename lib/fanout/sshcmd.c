@@ -21,6 +21,7 @@
  * live): SIGTERM, 1 s, SIGKILL. When the job ends its group goes (what it
  * left in it), and the wrapper exits with the job's status. The watcher of
  * MODE N is no member of the job's pipeline: dash's wait would wait for it.
+ * It reads with the shell's read, one fork a job less than a cat.
  */
 const char csp__ssh_wrapper[] =
 	"m=$1 d=$2; shift 2\n"
@@ -35,8 +36,8 @@ const char csp__ssh_wrapper[] =
 	"}\n"
 	"exec 3<&0 </dev/null\n"
 	"trap t USR1\n"
-	"if [ \"$m\" = r ]; then \"$@\" 3<&- & j=$!; { cat <&3 >/dev/null 2>&1; kill -USR1 $$; } &\n"
-	"else { head -c \"$m\"; exec >/dev/null 2>&1; { cat <&3; kill -USR1 $$; } & } <&3 | \"$@\" 3<&- &\n"
+	"if [ \"$m\" = r ]; then \"$@\" 3<&- & j=$!; { while read -r _; do :; done <&3; kill -USR1 $$; } &\n"
+	"else { head -c \"$m\"; exec >/dev/null 2>&1; { while read -r _; do :; done <&3; kill -USR1 $$; } & } <&3 | \"$@\" 3<&- &\n"
 	"\tj=$!; fi\n"
 	"exec 3<&-\n"
 	"wait $j; s=$?\n"
