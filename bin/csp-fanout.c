@@ -79,6 +79,16 @@ static const csp_opt help_opts[] = {
 	{ 296, "color", NULL, "with --tag or --tagstring: the same as --ctag" },
 	{ 297, "load", "n|+n|-n|n%", "start a job only while fewer processes run (cores+n, ...)" },
 	{ 298, "memfree", "size", "start a job only while this much memory is free" },
+	{ 'S', "sshlogin", "[n/]host[,...]", "run jobs there over ssh, n at once; : is here" },
+	{ 400, "sshloginfile", "file", "the -S logins, one a line (--slf)" },
+	{ 401, "ssh", "command", "the ssh command to use (ssh)" },
+	{ 402, "transferfile", "name", "-S: send this file before the job (--tf)" },
+	{ 403, "return", "name", "-S: fetch this file back after the job" },
+	{ 404, "cleanup", NULL, "-S: remove there what was sent and fetched" },
+	{ 405, "trc", "name", "-S: --transferfile {} --return name --cleanup" },
+	{ 406, "basefile", "file", "-S: send this file to each host once (--bf)" },
+	{ 407, "workdir", "dir", "-S: run the jobs in this directory there (--wd)" },
+	{ 408, "filter-hosts", NULL, "-S: leave out the hosts that cannot be reached" },
 	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
@@ -629,6 +639,115 @@ ended(const csp_fanout_job *job, void *arg)
 		      cmdline(job, line, sizeof(line)));
 }
 
+/* -S and its company: gathered while parsing, one csp_hosts made once we run. */
+enum { O_SLF = 400, O_SSH, O_TF, O_RETURN, O_CLEANUP, O_TRC, O_BF, O_WD, O_FILTER };
+#define REMOTE_MAX 64
+struct remote {
+	csp_hosts_opt ho;
+	const char *login[REMOTE_MAX], *slf[REMOTE_MAX];
+	int nlogin, nslf, jobs_given;
+	char *env[REMOTE_MAX + 1], *tf[REMOTE_MAX + 1], *ret[REMOTE_MAX + 1], *bf[REMOTE_MAX + 1];
+	int nenv, ntf, nret, nbf;
+};
+
+static void
+remote_add(char **v, int *n, const char *s, const char *opt)
+{
+	if (*n >= REMOTE_MAX)
+		errx(EXIT_ERR, "%s: at most %d of them", opt, REMOTE_MAX);
+	v[(*n)++] = (char *)s;
+}
+
+/* 1 if ch was one of ours; -j is noted and left to the rest. */
+static int
+remote_opt(struct remote *rm, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'j':
+	case 'P':
+		rm->jobs_given = 1;
+		return 0;
+	case 'S':
+		remote_add((char **)rm->login, &rm->nlogin, arg, "--sshlogin");
+		return 1;
+	case O_SLF:
+		remote_add((char **)rm->slf, &rm->nslf, arg, "--sshloginfile");
+		return 1;
+	case O_SSH:
+		if (arg[strspn(arg, " \t")] == '\0')
+			errx(EXIT_ERR, "--ssh: an empty command");
+		rm->ho.ssh = arg;
+		return 1;
+	case O_TRC:
+		/* parallel's: --transferfile {} --return FILE --cleanup */
+		remote_add(rm->ret, &rm->nret, arg, "--trc");
+		rm->ho.cleanup = 1;
+		if (rm->ntf == 0 || strcmp(rm->tf[rm->ntf - 1], "{}") != 0)
+			remote_add(rm->tf, &rm->ntf, "{}", "--trc");
+		return 1;
+	case O_TF:
+		remote_add(rm->tf, &rm->ntf, arg, "--transferfile");
+		return 1;
+	case O_RETURN:
+		remote_add(rm->ret, &rm->nret, arg, "--return");
+		return 1;
+	case O_CLEANUP:
+		rm->ho.cleanup = 1;
+		return 1;
+	case O_BF:
+		remote_add(rm->bf, &rm->nbf, arg, "--basefile");
+		return 1;
+	case O_WD:
+		rm->ho.workdir = arg;
+		return 1;
+	case O_FILTER:
+		return 1;  /* hosts that cannot be reached are always left out */
+	}
+	return 0;
+}
+
+static void
+host_down(const char *host, const char *why, void *arg)
+{
+	(void)arg;
+	warnx("host %s: %s: left out, its jobs go to the others", host, why);
+}
+
+/* The hosts connected and the slots counted: o->hosts and o->jobs set. */
+static void
+remote_start(struct remote *rm, csp_fanout_opt *o, const csp_done *done)
+{
+	long slots;
+	int i;
+
+	if (rm->nlogin == 0 && rm->nslf == 0) {
+		if (rm->ntf + rm->nret + rm->nbf > 0 || rm->ho.workdir != NULL)
+			errx(EXIT_ERR, "--transferfile, --return, --basefile, --workdir: need -S");
+		return;
+	}
+	rm->ho.env = rm->env;
+	rm->ho.transfer = rm->ntf > 0 ? rm->tf : NULL;
+	rm->ho.ret = rm->nret > 0 ? rm->ret : NULL;
+	rm->ho.base = rm->nbf > 0 ? rm->bf : NULL;
+	rm->ho.slots = rm->jobs_given ? o->jobs : 0;
+	rm->ho.down = host_down;
+	if ((o->hosts = csp_hosts_new(&rm->ho)) == NULL)
+		err(EXIT_ERR, "--ssh: %s", rm->ho.ssh != NULL ? rm->ho.ssh : "ssh");
+	for (i = 0; i < rm->nlogin; i++)
+		if (csp_hosts_add(o->hosts, rm->login[i]) == -1)
+			err(EXIT_ERR, "--sshlogin: %s", csp_quote(rm->login[i]));
+	for (i = 0; i < rm->nslf; i++)
+		if (csp_hosts_file(o->hosts, rm->slf[i]) == -1)
+			err(EXIT_ERR, "--sshloginfile: %s", csp_quote(rm->slf[i]));
+	if ((slots = csp_hosts_start(o->hosts, done)) == -1) {
+		csp_hosts_free(o->hosts);  /* its sockets' directory too */
+		if (errno == ECANCELED)
+			exit(EXIT_ERR);
+		err(EXIT_ERR, "-S: no host to run the jobs on");
+	}
+	o->jobs = slots;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -710,6 +829,20 @@ main(int argc, char *argv[])
 		{ "memfree", required_argument, NULL, O_MEMFREE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "sshlogin", required_argument, NULL, 'S' },
+		{ "sshloginfile", required_argument, NULL, O_SLF },
+		{ "slf", required_argument, NULL, O_SLF },
+		{ "ssh", required_argument, NULL, O_SSH },
+		{ "transferfile", required_argument, NULL, O_TF },
+		{ "tf", required_argument, NULL, O_TF },
+		{ "return", required_argument, NULL, O_RETURN },
+		{ "cleanup", no_argument, NULL, O_CLEANUP },
+		{ "trc", required_argument, NULL, O_TRC },
+		{ "basefile", required_argument, NULL, O_BF },
+		{ "bf", required_argument, NULL, O_BF },
+		{ "workdir", required_argument, NULL, O_WD },
+		{ "wd", required_argument, NULL, O_WD },
+		{ "filter-hosts", no_argument, NULL, O_FILTER },
 		{ NULL, 0, NULL, 0 },
 	};
 	csp_done ext, done;
@@ -729,10 +862,13 @@ main(int argc, char *argv[])
 	static struct sources src;
 	csp_rd in;
 	csp_wr out, errw;
+	static struct remote rm;
 
 	csp_fanout_init(&o, NULL);
 	argv[0] = (char *)csp_progname();  /* getopt's complaints: csp-fanout, not a path */
-	while ((ch = getopt_long(argc, argv, "+0a:j:P:khVd:C:n:N:XmI:i::vtrquE:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+0a:j:P:khVd:C:n:N:XmI:i::vtrquE:S:", longopts, NULL)) != -1) {
+		if (remote_opt(&rm, ch, optarg))
+			continue;
 		switch (ch) {
 		case '0':
 			delim = '\0';
@@ -842,7 +978,9 @@ main(int argc, char *argv[])
 				err(EXIT_ERR, "--nice");
 			break;
 		case O_ENV:
-			break;  /* the jobs have our whole environment already */
+			/* Local jobs have our whole environment already; -S's take these. */
+			remote_add(rm.env, &rm.nenv, optarg, "--env");
+			break;
 		case O_CAT:
 			o.flags |= CSP_FANOUT_CAT;
 			break;
@@ -1097,8 +1235,10 @@ main(int argc, char *argv[])
 	o.err = rep.err = &errw;
 	if (header && args == NULL && read_header(&in, &o, &done) == -1)
 		err(EXIT_ERR, "--header: reading the first record");
+	remote_start(&rm, &o, &done);
 	r = csp_fanout(args != NULL ? NULL : &in, &out, &o, &done);
 	e = errno;
+	csp_hosts_free(o.hosts);
 	/* What the jobs left, setsid() escapers included, came to us: it goes too. */
 	if (csp_stop_tree(SIGTERM, o.grace_ms) == -1)
 		warn("stopping what the jobs left behind");

@@ -404,6 +404,7 @@ int csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done);
 #define CSP_FANOUT_COLOR 65536 /* --ctag: tagged lines in a colour by job, as parallel's */
 enum { CSP_HALT_NEVER, CSP_HALT_SOON, CSP_HALT_NOW };
 enum { CSP_HALT_FAIL, CSP_HALT_SUCCESS, CSP_HALT_DONE };
+typedef struct csp_hosts csp_hosts;  /* ssh.c: the hosts of -S, see below */
 typedef struct csp_fanout_job {
 	long long seq;            /* {#}: from 1, in input order */
 	int slot;                 /* {%}: from 1; no two running jobs share one */
@@ -420,6 +421,7 @@ typedef struct csp_fanout_job {
 	int64_t runtime_ms;
 	long long sent, received; /* bytes to its stdin, from its stdout */
 	long long cut;            /* --pipe: last bytes of a signal-killed worker, dropped */
+	const char *host;         /* -S: the login it ran on (":" here); NULL without hosts */
 } csp_fanout_job;
 typedef struct csp_fanout_opt {
 	char *const *argv;        /* the command, with replacement strings */
@@ -456,12 +458,32 @@ typedef struct csp_fanout_opt {
 	int stopped;              /* out: some job was stopped by a signal of ours */
 	int halted;               /* out: a --halt condition was met */
 	int exitval;              /* out: GNU parallel's exit status for the run */
+	csp_hosts *hosts;         /* -S: jobs spread over these hosts; NULL: all here */
 } csp_fanout_opt;
 void csp_fanout_init(csp_fanout_opt *o, char *const argv[]);  /* defaults, the command argv */
 /* a job a record */
 int csp_fanout(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
 /* blocks to the jobs' stdin */
 int csp_fanout_pipe(csp_rd *in, csp_wr *out, csp_fanout_opt *o, const csp_done *done);
+
+/* ssh.c, sshhost.c, sshcmd.c: csp-fanout -S: jobs on other machines through OpenSSH */
+typedef struct csp_hosts_opt {
+	const char *ssh;          /* the ssh command, split at blanks; NULL: "ssh" */
+	const char *workdir;      /* remote jobs run there, made if need be; NULL: the login's */
+	char *const *env;         /* names of variables whose values go with each job */
+	char *const *transfer;    /* files sent before each job (replacement strings) */
+	char *const *ret;         /* files fetched back after each job (replacement strings) */
+	char *const *base;        /* files sent to each host once, before its first job */
+	int cleanup;              /* remove there what was sent and fetched */
+	long slots;               /* a host's slots when its login has no N/; 0: its CPUs */
+	void (*down)(const char *host, const char *why, void *arg);  /* a host left out */
+	void *arg;
+} csp_hosts_opt;
+csp_hosts *csp_hosts_new(const csp_hosts_opt *opt);  /* no host yet; NULL and errno */
+int csp_hosts_add(csp_hosts *h, const char *logins);  /* -S [N/]host[,...]; : is here */
+int csp_hosts_file(csp_hosts *h, const char *path);    /* --slf: a login a line */
+long csp_hosts_start(csp_hosts *h, const csp_done *done);  /* masters up: the slots */
+void csp_hosts_free(csp_hosts *h);  /* masters closed, their socket dir gone */
 
 /* halt.c, replace.c, joblog.c, bar.c: GNU parallel's options */
 /* --halt never|now,fail=N|soon,success=N%|... */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fanout/fanout.h"
+#include "fanout/ssh.h"
 
 #define SCRATCH (64 * 1024)        /* one read of a job's output */
 #define BAR_EVERY_MS 200
@@ -542,11 +543,21 @@ watch(struct fan *f, int slot, int k, int fd)
 	f->pfd[1 + 3 * (slot - 1) + k].revents = 0;
 }
 
+/* -S: j's command becomes ssh to the host picked for it (ssh.c). */
+static int
+host_job(struct fan *f, struct job *j, char *const **av, int fds[3])
+{
+	csp__repl r = { j->av, j->nav, j->pub.seq, j->pub.slot, 0, f->o->recstr, f->o, f->total, f->jobs };
+
+	return csp__hosts_job(f->o->hosts, &j->pub, av, &fds[0], &r, f->pipe);
+}
+
 /* Run j (again): its pipes, its group, its deadline. -1 only for a system failure. */
 static int
 job_run(struct fan *f, struct job *j)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, fds[3], k, flags;
+	char *const *av;
 
 	j->out[0].len = j->out[1].len = 0;
 	j->pub.slot = f->free_slots[--f->nfree];
@@ -556,6 +567,7 @@ job_run(struct fan *f, struct job *j)
 	j->pub.tries++;
 	if (build_argv(f, j) == -1)
 		return -1;
+	av = j->argv;
 	flags = f->o->flags;
 	if ((flags & (CSP_FANOUT_VERBOSE | CSP_FANOUT_DRYRUN)) && cmdline(f, j, &j->out[0]) == -1)
 		return -1;
@@ -585,9 +597,12 @@ job_run(struct fan *f, struct job *j)
 		lseek(j->in, 0, SEEK_SET);
 	j->state = J_RUN;
 	j->pub.received = 0;
+	/* -S: the job is ssh to the host picked for it. */
+	if (!(flags & CSP_FANOUT_DRYRUN) && f->o->hosts != NULL && host_job(f, j, &av, fds) == -1)
+		goto fail;
 	/* A dry run's job is not run: it ends at once, as it succeeded. */
-	if (csp__fanproc_spawn(&j->p, &j->pub, f->path, flags & CSP_FANOUT_DRYRUN ? NULL : j->argv,
-	                       fds, f->o->timeout_ms) == -1)
+	if (csp__fanproc_spawn(&j->p, &j->pub, av == j->argv ? f->path : NULL,
+	                       flags & CSP_FANOUT_DRYRUN ? NULL : av, fds, f->o->timeout_ms) == -1)
 		goto fail;  /* no child at all: a system failure */
 	csp__fan_close(&out[1]);
 	csp__fan_close(&err[1]);
@@ -820,15 +835,22 @@ static int
 job_done(struct fan *f, struct job *j)
 {
 	csp_fanout_opt *o = f->o;
-	int slot = j->pub.slot, failed = j->pub.status != 0;
+	int slot = j->pub.slot, failed = j->pub.status != 0, down = 0;
 
 	f->slot[slot - 1] = NULL;
 	f->free_slots[f->nfree++] = slot;
 	f->running--;
 	watch(f, slot, 2, -1);
 	j->pub.runtime_ms = csp_now() - j->p.t0;
+	if (o->hosts != NULL && (down = csp__hosts_end(o->hosts, &j->pub)) == -1)
+		return -1;
 	if (j->state == J_KILLED)
 		return 0;
+	/* -S: its host went down; it runs again on another. */
+	if (down && !f->stop_new) {
+		j->stream = 0;
+		return job_run(f, j);
+	}
 	/* A command that cannot be executed will not be found the next time either. */
 	if (failed && j->pub.err == 0 && (o->retries == 0 || j->pub.tries < o->retries) &&
 	    !f->stop_new) {
@@ -994,6 +1016,8 @@ static int
 can_start(struct fan *f)
 {
 	if (f->stop_new || f->eof || f->running >= f->jobs)
+		return 0;
+	if (f->o->hosts != NULL && !csp__hosts_room(f->o->hosts))
 		return 0;
 	if ((f->o->delay_ms > 0 || CSP__GATED(f->o)) && csp_now() < f->next_start)
 		return 0;

@@ -28,7 +28,7 @@ size_t csp__quote(char *dst, size_t size, const char *s, size_t n);
 #define CSP__FANOUT_JOB_A_BLOCK(o) \
 	(((o)->flags & (CSP_FANOUT_KEEP | CSP_FANOUT_CAT | CSP_FANOUT_PART | CSP_FANOUT_FILES | \
 	                CSP_FANOUT_TAG)) || \
-	 (o)->per_job > 0 || csp__cut_custom(o))
+	 (o)->per_job > 0 || csp__cut_custom(o) || (o)->hosts != NULL)
 /* cut.c: --pipe's blocks cut at --recend/--recstart or where --group-by's value changes */
 int csp__cut_custom(const csp_fanout_opt *o);
 int csp__cut_next(csp_rd *r, csp_fanout_opt *o, const char **blk, size_t *len);

@@ -96,8 +96,8 @@ csp_joblog_write(int fd, const csp_fanout_job *job)
 	int i, hl, r, e, script;
 
 	/* GNU parallel's columns: a stopped job's exit value is -1, a signalled one's 0. */
-	hl = snprintf(head, sizeof(head), "%lld\t:\t%lld.%03lld\t%10.3f\t%lld\t%lld\t%d\t%d\t",
-	              job->seq, (long long)(job->start_ms / 1000), (long long)(job->start_ms % 1000),
+	hl = snprintf(head, sizeof(head), "%lld\t%.64s\t%lld.%03lld\t%10.3f\t%lld\t%lld\t%d\t%d\t",
+	              job->seq, job->host != NULL ? job->host : ":", (long long)(job->start_ms / 1000), (long long)(job->start_ms % 1000),
 	              (double)job->runtime_ms / 1000.0, job->sent, job->received,
 	              job->timedout ? -1 : job->sig != 0 ? 0 : job->status, job->sig);
 	/* A shell's script is the command line itself, as parallel logs it. */

@@ -1,0 +1,75 @@
+/* fanout/ssh.h: what the remote-host files share, and the three hooks fanout.c calls. */
+#ifndef CSP_FANOUT_SSH_H
+#define CSP_FANOUT_SSH_H
+
+#include <limits.h>
+
+#include "fanout/fanout.h"
+
+struct csp__host {
+	char *name;               /* the login as ssh takes it; ":" is here */
+	long slots, used;         /* its job slots (0: ask it), and how many run there */
+	int local, down;
+	pid_t master;             /* its ControlMaster, while it runs; else 0 */
+	char *ctl;                /* the master's ControlPath */
+};
+
+#define CSP__SSH_WORDS 64          /* the ssh command's words, and ours after them */
+#define CSP__MASTER_WAIT_MS 60000  /* ssh's own ConnectTimeout should end it sooner */
+
+/* A job slot's remote side, while its job runs. */
+struct csp__slot {
+	int host;                 /* where its job runs; -1: none */
+	int hold;                 /* our end of its ssh's stdin, held open while it runs */
+	int rd;                   /* the other end, for the child */
+	char **argv;              /* the ssh command line */
+	char *line;
+	pid_t feeder;             /* --pipe: the cat that copies the block into hold's pipe */
+};
+
+struct csp_hosts {
+	csp_hosts_opt o;
+	char *sshbuf;
+	char *ssh[CSP__SSH_WORDS];
+	int nssh;
+	struct csp__host *host;
+	int nhost;
+	struct csp__slot *slot;
+	int nslot;
+	char dir[PATH_MAX];       /* the ControlPaths' directory; "" until made */
+	char **envw;              /* NAME=VALUE for each --env */
+	int nenv;
+};
+
+/* sshmaster.c: the masters, and ssh run over them */
+int csp__ssh_argv(csp_hosts *h, char **av, int host, const char *const *more, const char *cmd);
+int csp__ssh_remote(csp_hosts *h, int host, const char *line, int in, int out);
+void csp__ssh_down(csp_hosts *h, int i, const char *why);
+int csp__ssh_alive(struct csp__host *c);
+int csp__ssh_nap(int64_t ms, const csp_done *done);
+int csp__ssh_masters(csp_hosts *h, const csp_done *done);
+long csp__ssh_cpus(csp_hosts *h, int i);
+/* sshfile.c: files there; names expanded from templates */
+int csp__ssh_put(csp_hosts *h, int host, const char *name);
+int csp__ssh_get(csp_hosts *h, int host, const char *name);
+int csp__ssh_rm(csp_hosts *h, int host, char *const *names, int n);
+int csp__ssh_count(char *const *v);
+char **csp__ssh_names(char *const *tmpl, const csp__repl *r);
+void csp__ssh_names_free(char **v);
+
+/* sshhost.c: "[N/]login[,...]" into hosts (appended); -1 EINVAL for a bad one */
+int csp__hosts_parse(struct csp__host **h, int *n, const char *logins);
+/* sshcmd.c: "exec sh -c 'SCRIPT' NAME 'WORD'...", for any bytes; malloc'd */
+char *csp__ssh_line(const char *script, const char *name, char *const *pre, int npre,
+                    char *const *args);
+extern const char csp__ssh_wrapper[];
+
+/* ssh.c: the hooks. room: a host has a free slot; job: host picked, argv and stdin
+ * made remote; end: the host's place given back, status as the job's own, 1 if the
+ * host went down (run the job again elsewhere), -1 EHOSTDOWN when none is left. */
+int csp__hosts_room(csp_hosts *h);
+int csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
+                   const csp__repl *r, int pipe);
+int csp__hosts_end(csp_hosts *h, csp_fanout_job *job);
+
+#endif

@@ -1,0 +1,272 @@
+#!/usr/bin/env bats
+# csp-fanout -S: jobs on other machines over ssh, every local guarantee kept across the wire.
+# The "hosts" are sshd servers the tests start on loopback (and in network namespaces).
+
+load common
+load helpers/sshd
+
+setup() {
+	sshd_setup
+	sshd_start a
+}
+
+teardown() {
+	sshd_teardown
+}
+
+# The jobs of the comparison: output on both streams, an exit status of their own.
+JOB='echo out $0; echo err $0 >&2; exit $(($0 % 4))'
+
+@test "jobs over ssh give the output and statuses of the same jobs run here" {
+	leakfree sh -c 'seq 20 | csp-fanout -k --ssh "$SSH" -S 3/a sh -c "$1" 2>"$2"' sh "$JOB" "$BATS_TEST_TMPDIR/rerr"
+	local rout=$output rstatus=$status
+	leakfree sh -c 'seq 20 | csp-fanout -k -j3 sh -c "$1" 2>"$2"' sh "$JOB" "$BATS_TEST_TMPDIR/lerr"
+	assert_equal "$rout" "$output"
+	assert_equal "$rstatus" "$status"
+	assert_equal "$rstatus" 15
+	# A login shell's own chatter (a .bashrc there) is not the jobs': only their lines compared.
+	assert_equal "$(grep '^err' "$BATS_TEST_TMPDIR/rerr")" "$(cat "$BATS_TEST_TMPDIR/lerr")"
+	assert_equal "$(grep -c '^err' "$BATS_TEST_TMPDIR/rerr")" 20
+}
+
+@test "hostile arguments reach the remote command exactly as given" {
+	local nl=$'line1\nline2'
+	set -- "two words" "it's" '"dq"' '$HOME' '`id`' '$(id)' '\back\slash' "$nl" '*' '-n' '' \
+		"tab	in" ';' '&&' '|' "'" '#x' '~' '{}' '!x' $'\x01\x7f\xe9'
+	leakfree csp-fanout -k --ssh "$SSH" -S 1/a printf '[%s]\n' ::: "$@"
+	assert_success
+	local remote=$output
+	leakfree csp-fanout -k -j1 printf '[%s]\n' ::: "$@"
+	assert_equal "$remote" "$output"
+	assert_line '[$HOME]'
+	assert_line "[it's]"
+}
+
+@test "a job killed by a signal there is reported as one killed here" {
+	leakfree csp-fanout --ssh "$SSH" -S 1/a --joblog "$BATS_TEST_TMPDIR/rlog" sh -c 'kill -9 $$' ::: x
+	local rstatus=$status
+	leakfree csp-fanout --joblog "$BATS_TEST_TMPDIR/llog" sh -c 'kill -9 $$' ::: x
+	assert_equal "$rstatus" "$status"
+	# Exitval and Signal columns: 0 and 9 in both logs; the host column says where.
+	run cut -f2,7,8 "$BATS_TEST_TMPDIR/rlog"
+	assert_line "a	0	9"
+	run cut -f2,7,8 "$BATS_TEST_TMPDIR/llog"
+	assert_line ":	0	9"
+}
+
+@test "a job's exit 255 is its own, not taken for a host gone down" {
+	leakfree csp-fanout --ssh "$SSH" -S 1/a sh -c 'echo ran; exit 255' ::: x
+	assert_equal "$status" 1
+	assert_output "ran"
+}
+
+@test "--pipe: blocks go to remote jobs' stdin, none lost" {
+	leakfree sh -c 'seq 20000 | csp-fanout --pipe --block 10k --ssh "$SSH" -S 2/a wc -l | awk "{ n += \$1 } END { print n }"'
+	assert_success
+	assert_output 20000
+}
+
+@test "--pipe: a job that reads part of its block, and --timeout stopping one that holds on" {
+	leakfree sh -c 'seq 20000 | csp-fanout -k --pipe --block 10k --ssh "$SSH" -S 2/a head -n 1'
+	assert_success
+	assert_equal "${#lines[@]}" "$(seq 20000 | csp-fanout -k --pipe --block 10k head -n 1 | wc -l)"
+	assert_line --index 0 1
+	leakfree sh -c 'seq 20000 | csp-fanout --pipe --block 10k --timeout 1 --ssh "$SSH" -S 2/a sh -c "cat >/dev/null; exec sleep 73201"'
+	assert_failure
+	local i=0
+	while [ "$(remote_count 'sleep 73201')" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	assert_equal "$(remote_count 'sleep 73201')" 0
+}
+
+@test "csp-fanout SIGKILLed: no remote job survives" {
+	leakfree sh -c '
+		csp-fanout --ssh "$SSH" -S 3/a sleep 73131 ::: 1 2 3 3>&- &
+		p=$!
+		i=0; while [ "$(pgrep -c -f "^sleep 73131")" -lt 3 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+		echo "running: $(pgrep -c -f "^sleep 73131")"
+		kill -KILL $p
+		wait $p
+		i=0; while [ "$(pgrep -c -f "^sleep 73131")" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		echo "left: $(pgrep -c -f "^sleep 73131")"'
+	assert_line "running: 3"
+	assert_line "left: 0"
+}
+
+@test "SIGTERM to csp-fanout: no remote job survives" {
+	leakfree sh -c '
+		csp-fanout --ssh "$SSH" -S 2/a sleep 73151 ::: 1 2 3>&- &
+		p=$!
+		i=0; while [ "$(pgrep -c -f "^sleep 73151")" -lt 2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+		echo "running: $(pgrep -c -f "^sleep 73151")"
+		kill -TERM $p
+		wait $p
+		echo "status: $?"
+		i=0; while [ "$(pgrep -c -f "^sleep 73151")" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		echo "left: $(pgrep -c -f "^sleep 73151")"'
+	assert_line "running: 2"
+	assert_line "status: 143"
+	assert_line "left: 0"
+}
+
+@test "--timeout stops the remote job and what it started, setsid() escapers too" {
+	leakfree csp-fanout --timeout 1 --ssh "$SSH" -S 1/a sh -c 'setsid sleep 73161 & sleep 73171; :' ::: x
+	assert_failure
+	local i=0
+	while [ "$(remote_count 'sleep 73161') $(remote_count 'sleep 73171')" != "0 0" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	assert_equal "$(remote_count 'sleep 73161') $(remote_count 'sleep 73171')" "0 0"
+}
+
+@test "--transferfile, --return, --cleanup leave exactly the files they should" {
+	mkdir "$BATS_TEST_TMPDIR/here" "$BATS_TEST_TMPDIR/there"
+	cd "$BATS_TEST_TMPDIR/here"
+	printf 'abc\n' > one.txt
+	printf 'def\n' > two.txt
+	leakfree csp-fanout --ssh "$SSH" -S 2/a --workdir "$BATS_TEST_TMPDIR/there" \
+		--trc {}.up sh -c 'tr a-z A-Z < "$1" > "$1.up"' sh ::: one.txt two.txt
+	assert_success
+	assert_equal "$(cat one.txt.up) $(cat two.txt.up)" "ABC DEF"
+	run ls -A "$BATS_TEST_TMPDIR/there"
+	assert_output ""
+	run ls -A
+	assert_output "$(printf 'one.txt\none.txt.up\ntwo.txt\ntwo.txt.up')"
+	# Without --cleanup, what was sent and made stays there.
+	leakfree csp-fanout --ssh "$SSH" -S 1/a --workdir "$BATS_TEST_TMPDIR/there" \
+		--transferfile {} --return {}.up sh -c 'tr a-z A-Z < "$1" > "$1.up"' sh ::: one.txt
+	run ls -A "$BATS_TEST_TMPDIR/there"
+	assert_output "$(printf 'one.txt\none.txt.up')"
+}
+
+@test "--basefile goes to each host once; --env carries a variable's value" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir there
+	echo base > b.dat
+	CSP_T_VAR='a value $x' leakfree csp-fanout -k --ssh "$SSH" -S 1/a --workdir "$BATS_TEST_TMPDIR/there" \
+		--basefile b.dat --env CSP_T_VAR sh -c 'cat b.dat; printf "%s\n" "$CSP_T_VAR"' ::: 1
+	assert_success
+	assert_output "$(printf 'base\na value $x')"
+}
+
+@test "a host that cannot be reached is left out, said on stderr, its jobs run elsewhere" {
+	printf 'Host nowhere\n\tHostName 127.0.0.1\n\tPort 1\n\tBatchMode yes\n\tConnectTimeout 3\n' >> "$SSHD_DIR/ssh_config"
+	leakfree sh -c 'seq 6 | csp-fanout -k --ssh "$SSH" -S 2/nowhere,2/a echo r 2>"$1"' sh "$BATS_TEST_TMPDIR/err"
+	assert_success
+	assert_output "$(printf 'r %s\n' 1 2 3 4 5 6)"
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output --partial "host nowhere"
+}
+
+@test "bad logins are refused with one clear line" {
+	run csp-fanout -S 0/a echo ::: 1
+	assert_failure
+	assert_output --partial "--sshlogin: 0/a"
+	run csp-fanout -S 'x/a' echo ::: 1
+	assert_failure
+	run csp-fanout --ssh '' -S a echo ::: 1
+	assert_failure
+	assert_output --partial "--ssh"
+	run csp-fanout --workdir /tmp echo ::: 1
+	assert_failure
+	assert_output --partial "need -S"
+}
+
+@test "--sshloginfile reads logins a line, : runs here" {
+	printf '# hosts\n2/a\n\n1/:\n' > "$BATS_TEST_TMPDIR/slf"
+	leakfree sh -c 'seq 30 | csp-fanout --ssh "$SSH" --slf "$1" --joblog "$2" echo | sort -n' sh \
+		"$BATS_TEST_TMPDIR/slf" "$BATS_TEST_TMPDIR/log"
+	assert_success
+	assert_output "$(seq 30)"
+	run sh -c 'cut -f2 "$1" | sort -u' sh "$BATS_TEST_TMPDIR/log"
+	assert_line "Host"
+	assert_line "a"
+}
+
+# Run csp-fanout ARGS... in the background under csp-leakcheck: output to $T/out, $T/err.
+fanout_bg() {
+	T=$BATS_TEST_TMPDIR
+	csp-leakcheck -t 3s -o "$T/leaks" -- sh -c 'seq 40 | csp-fanout -k "$@"' sh "$@" \
+		>"$T/out" 2>"$T/err" 3>&- &
+	BG=$!
+}
+
+# Wait until jobs run (the hosts are connected by then).
+fanout_bg_running() {
+	local i=0
+	while [ "$(remote_count 'sleep 0.31')" -eq 0 ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+	sleep 0.5
+}
+
+# Its end: every record's line there, the host named on stderr, nothing left behind.
+fanout_bg_check() {
+	local st=0
+	wait "$BG" || st=$?
+	cat "$T/err"
+	assert_equal "$st" 0
+	assert_equal "$(cat "$T/out")" "$(printf 'r %s\n' $(seq 40))"
+	grep -q "host $1: connection lost" "$T/err"
+	[ ! -s "$T/leaks" ] || { cat "$T/leaks"; false; }
+}
+
+@test "a host killed mid-run (its sshd gone): no job lost, the rest finish on the other" {
+	sshd_start b
+	fanout_bg --ssh "$SSH" -S 2/a,2/b sh -c 'sleep 0.31; echo r $0'
+	fanout_bg_running
+	sshd_kill a
+	fanout_bg_check a
+}
+
+@test "a host cut off the network mid-run: no job lost, the rest finish on the other" {
+	sshd_netns_start n1
+	sshd_netns_start n2
+	fanout_bg --ssh "$SSH" -S 2/n1,2/n2 sh -c 'sleep 0.31; echo r $0'
+	fanout_bg_running
+	sshd_cut n1
+	fanout_bg_check n1
+}
+
+@test "the master connections' sockets live in a directory made and removed, none left running" {
+	mkdir "$BATS_TEST_TMPDIR/t"
+	TMPDIR=$BATS_TEST_TMPDIR/t leakfree csp-fanout --ssh "$SSH" -S 2/a echo ::: 1 2 3
+	assert_success
+	run ls -A "$BATS_TEST_TMPDIR/t"
+	assert_output ""
+	# Also when no host can be reached.
+	printf 'Host nowhere\n\tHostName 127.0.0.1\n\tPort 1\n\tBatchMode yes\n' >> "$SSHD_DIR/ssh_config"
+	TMPDIR=$BATS_TEST_TMPDIR/t leakfree csp-fanout --ssh "$SSH" -S nowhere echo ::: 1
+	assert_failure
+	assert_output --partial "no host to run the jobs on"
+	run ls -A "$BATS_TEST_TMPDIR/t"
+	assert_output ""
+}
+
+@test "without n/, a host's slots are its CPU count, asked once" {
+	leakfree sh -c 'seq 40 | csp-fanout --ssh "$SSH" -S a echo {%} | sort -un'
+	assert_success
+	assert_output "$(seq "$(getconf _NPROCESSORS_ONLN)")"
+}
+
+@test "--halt now stops the other remote jobs" {
+	leakfree csp-fanout --halt now,fail=1 --ssh "$SSH" -S 2/a sh -c '[ "$0" = 1 ] || exec sleep 73181; sleep 1; exit 3' ::: 1 2
+	assert_equal "$status" 3
+	local i=0
+	while [ "$(remote_count 'sleep 73181')" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	assert_equal "$(remote_count 'sleep 73181')" 0
+}
+
+@test "SIGINT to csp-fanout: no remote job survives" {
+	leakfree sh -c '
+		csp-fanout --ssh "$SSH" -S 2/a sleep 73191 ::: 1 2 3>&- &
+		p=$!
+		i=0; while [ "$(pgrep -c -f "^sleep 73191")" -lt 2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+		echo "running: $(pgrep -c -f "^sleep 73191")"
+		kill -INT $p
+		wait $p
+		echo "status: $?"
+		i=0; while [ "$(pgrep -c -f "^sleep 73191")" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		echo "left: $(pgrep -c -f "^sleep 73191")"'
+	assert_line "running: 2"
+	assert_line "status: 130"
+	assert_line "left: 0"
+}
