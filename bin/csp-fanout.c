@@ -632,7 +632,6 @@ ended(const csp_fanout_job *job, void *arg)
 int
 main(int argc, char *argv[])
 {
-	csp_title_init(argc, argv);
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
 	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED,
@@ -712,8 +711,7 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	csp_done ext, done;
-	const csp_done *parent = NULL;
+	csp_cmd c;
 	csp_fanout_opt o;
 	struct report rep = { { NULL }, 0, NULL, NULL, NULL, 0, 0 };
 	struct rlimit rl;
@@ -730,6 +728,8 @@ main(int argc, char *argv[])
 	csp_rd in;
 	csp_wr out, errw;
 
+	csp_cmd_init(&c, &use, argc, argv);
+	c.usage_status = EXIT_ERR;
 	csp_fanout_init(&o, NULL);
 	argv[0] = (char *)csp_progname();  /* getopt's complaints: csp-fanout, not a path */
 	while ((ch = getopt_long(argc, argv, "+0a:j:P:khVd:C:n:N:XmI:i::vtrquE:", longopts, NULL)) != -1) {
@@ -917,9 +917,9 @@ main(int argc, char *argv[])
 				errx(EXIT_ERR, "--grace: not a duration: %s", optarg);
 			break;
 		case O_DONE:
-			if (csp_done_open(&ext, optarg) == -1)
+			if (csp_done_open(&c.ext, optarg) == -1)
 				err(EXIT_ERR, "--done: %s", optarg);
-			parent = &ext;
+			c.parent = &c.ext;
 			break;
 		case O_PIPE:
 			o.flags |= CSP_FANOUT_PIPE;
@@ -961,7 +961,10 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(0);
 		case 'V':
+			/* A version that cannot be written is an error, as csp_getopt's --version. */
 			printf("csp-fanout %s\n", CSP_VERSION);
+			if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF)
+				err(CSP_EXIT_SYS, "standard output");
 			return 0;
 		default:
 			usage(EXIT_ERR);
@@ -1087,21 +1090,23 @@ main(int argc, char *argv[])
 	o.ended = ended;
 	o.arg = &rep;
 
-	if (args == NULL && infd == STDIN_FILENO && parent == &ext && ext.rfd == STDIN_FILENO)
+	if (args == NULL && infd == STDIN_FILENO && c.parent == &c.ext && c.ext.rfd == STDIN_FILENO)
 		errx(EXIT_ERR, "--done: 0 is where the records come from, not a done");
-	/* The guardian, the subreaper, SIGCHLD, every ending signal: what every command does. */
-	if (csp_command_start(&done, parent) == -1 ||
+	/*
+	 * csp_cmd_start's start (guardian, subreaper, every ending signal) and
+	 * csp_cmd_exit's end; by hand here, as a failed setup exits 255, not 125.
+	 */
+	if (csp_command_start(&c.done, c.parent) == -1 ||
 	    csp_rd_init(&in, infd, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1 ||
 	    csp_wr_init(&errw, STDERR_FILENO) == -1)
 		err(EXIT_ERR, "setting up");
 	o.err = rep.err = &errw;
-	if (header && args == NULL && read_header(&in, &o, &done) == -1)
+	c.flags = CSP_CMD_PROCS | (args == NULL && infd == STDIN_FILENO ? CSP_CMD_STDIN : 0);
+	c.grace = o.grace_ms;
+	if (header && args == NULL && read_header(&in, &o, &c.done) == -1)
 		err(EXIT_ERR, "--header: reading the first record");
-	r = csp_fanout(args != NULL ? NULL : &in, &out, &o, &done);
+	r = csp_fanout(args != NULL ? NULL : &in, &out, &o, &c.done);
 	e = errno;
-	/* What the jobs left, setsid() escapers included, came to us: it goes too. */
-	if (csp_stop_tree(SIGTERM, o.grace_ms) == -1)
-		warn("stopping what the jobs left behind");
 	csp_rd_free(&in);
 	csp_wr_free(&out);
 	csp_wr_free(&errw);
@@ -1111,11 +1116,7 @@ main(int argc, char *argv[])
 	free(retry);
 	free((char **)o.argv);
 	errno = e;
-	if (csp_clean_exit(r) != -1)
-		return 0;  /* --done, or our reader went away: a clean stop; a signal: raised again */
-	if (r == -1) {
-		errno = e;
-		err(EXIT_ERR, "running the jobs");
-	}
-	return o.exitval;
+	/* What the jobs left stopped; --done, a gone reader: 0; a signal: raised again. */
+	e = csp_cmd_exit(&c, r, o.exitval, NULL);
+	return r == -1 && e == CSP_EXIT_SYS ? EXIT_ERR : e;  /* 255: not 125 failed jobs */
 }
