@@ -275,8 +275,14 @@ has_rep(const char *s, const char *recstr)
 {
 	size_t i;
 
+	const char *b;
+
 	for (i = 0; plus && i < sizeof(plus_strs) / sizeof(plus_strs[0]); i++)
 		if (strstr(s, plus_strs[i]) != NULL && strchr(s, '{') != NULL)
+			return 1;
+	/* {:-str} {:n} {:n:m}, {N:...} too */
+	for (b = s; plus && (b = strchr(b, '{')) != NULL; b++)
+		if (b[1 + strspn(b + 1, "-0123456789")] == ':' && strchr(b, '}') != NULL)
 			return 1;
 	return csp_replace_has(s) || (recstr != NULL && strstr(s, recstr) != NULL);
 }

@@ -362,6 +362,21 @@ files_content() {
 	same echo {+.} {..} {##} ::: a.b.c
 }
 
+@test "--plus: {:-str} {:n} {:n:m}, and {N:...}, as parallel's (a default, cut from the front, a part)" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	V=(abcdef '' 'a b' "it's" '$HOME' x)
+	same --plus -j1 echo '[{:-none}]' '[{:2}]' '[{:1:3}]' '[{:0:2}]' '[{:10}]' '[{:5:9}]' ::: "${V[@]}"
+	same --plus -j1 echo '{:-a b}' '{:-$x}' '{:-{}' ::: '' y
+	same --plus -j1 'echo {:-"x y"} {:1:2}; echo [{}]' ::: '' "it's" '$q r'
+	same --plus echo '{1:-x}' '{2:1:2}' '{-1:3}' ::: a '' ::: bcde
+	same --plus 'echo {:1:2}' ::: abc 'd e'
+	same --plus --tagstring '{:1:2}' echo {:-e} ::: abc ''
+	# Not parallel's: themselves.
+	same --plus -j1 echo '{:}' '{:-}' '{:1:}' '{:a}' '{:1:2:3}' ::: abc
+	# Without --plus they are themselves.
+	same echo '{:-x}' '{:1:2}' ::: abc ''
+}
+
 @test "--ctag, --ctagstring, --color --tag: parallel's colours, job by job, byte for byte" {
 	command -v parallel >/dev/null || skip "GNU parallel not installed"
 	seq 500 > "$BATS_TEST_TMPDIR/many"  # more jobs than colours: the palette wraps as parallel's
