@@ -255,6 +255,37 @@ read_header(csp_rd *in, csp_fanout_opt *o, const csp_done *done)
 	return 0;
 }
 
+/*
+ * --pipe --header :: the first line starts every block; --group-by NAME is
+ * the column of it so named. Returns -1 on a read error, else 0.
+ */
+static int
+pipe_header(csp_rd *in, csp_fanout_opt *o, const char *group, const csp_done *done)
+{
+	const char *sep = o->colsep != NULL ? o->colsep : "\t", *p, *q;
+	char *rec, *h;
+	ssize_t n;
+	int col = 1;
+
+	if ((n = csp_rd_next(in, &rec, done)) <= 0)
+		return (int)n;
+	if ((h = strndup(rec, (size_t)n)) == NULL)
+		return -1;
+	o->header = h;  /* kept to the end, as argv is */
+	n -= h[n - 1] == '\n';
+	for (p = h; group != NULL; p = q + strlen(sep), col++) {
+		q = memmem(p, (size_t)(h + n - p), sep, strlen(sep));
+		if ((size_t)((q != NULL ? q : h + n) - p) == strlen(group) &&
+		    strncmp(p, group, strlen(group)) == 0) {
+			o->group_by = col;
+			break;
+		}
+		if (q == NULL)
+			errx(EXIT_ERR, "--group-by: no column %s in the header", csp_quote(group));
+	}
+	return 0;
+}
+
 /* ::: or :::+ (or --arg-sep's), :::: or ::::+: where an input source starts. */
 static int
 is_sep(const char *s, const char *sep, const char *sepplus)
@@ -727,7 +758,7 @@ main(int argc, char *argv[])
 	long long v;
 	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd, quote = 0, shuf = 0;
 	int nfiles = 0, header = 0, resume = 0, blockneg = 0, blockset = 0, rr = 0;
-	const char *joblog = NULL;
+	const char *joblog = NULL, *group = NULL;
 	const char *hdr[64] = { NULL };
 	const char *files[64];
 	static struct sources src;
@@ -949,9 +980,18 @@ main(int argc, char *argv[])
 			*(ch == O_RECSTART ? &o.recstart : &o.recend) = optarg;
 			break;
 		case O_GROUPBY:
+			/* a name: the column so named in the first line, --header : implied */
+			if (*optarg < '0' || *optarg > '9') {
+				if (*optarg == '\0')
+					errx(EXIT_ERR, "--group-by: empty");
+				group = optarg;
+				header = 1;
+				break;
+			}
 			if (csp_parse_count(optarg, 1, INT_MAX, &v) == -1)
 				errx(EXIT_ERR, "--group-by: not a column number: %s", optarg);
 			o.group_by = (int)v;
+			group = NULL;
 			break;
 		case O_FILES:
 			o.flags |= CSP_FANOUT_FILES;
@@ -1017,15 +1057,18 @@ main(int argc, char *argv[])
 			src.s[i].n--;
 		}
 	}
-	if (header && src.n == 0 && o.colsep == NULL)
-		errx(EXIT_ERR, "--header: with --colsep, or with ::: or :::: sources");
+	if (header && src.n == 0 && o.colsep == NULL && !(o.flags & CSP_FANOUT_PIPE))
+		errx(EXIT_ERR, "--header: with --colsep, --pipe, or with ::: or :::: sources");
+	if (header && (o.flags & CSP_FANOUT_PIPE) && ((o.flags & CSP_FANOUT_PART) || delim != '\n'))
+		errx(EXIT_ERR, "--header, --group-by NAME: not with --pipepart or -0 or -d");
 	if ((o.flags & CSP_FANOUT_PIPE) && src.n > 0)
 		errx(EXIT_ERR, "--pipe: the records come from the input, not from :::");
 	if ((o.flags & CSP_FANOUT_PART) && (nfiles != 1 || src.n > 0))
 		errx(EXIT_ERR, "--pipepart: needs one -a file, and no ::: sources");
 	if ((o.flags & CSP_FANOUT_PART) && (o.per_job != 0 || o.group_by > 0))
 		errx(EXIT_ERR, "--pipepart: not with -N or --group-by");
-	if (!(o.flags & CSP_FANOUT_PIPE) && (o.recstart != NULL || o.recend != NULL || o.group_by > 0))
+	if (!(o.flags & CSP_FANOUT_PIPE) && (o.recstart != NULL || o.recend != NULL || o.group_by > 0 ||
+	                                     group != NULL))
 		errx(EXIT_ERR, "--recstart, --recend, --group-by: with --pipe or --pipepart");
 	if ((o.flags & CSP_FANOUT_FILES) && (o.flags & (CSP_FANOUT_UNGROUP | CSP_FANOUT_LINEBUF)))
 		errx(EXIT_ERR, "--files: not with -u or --line-buffer");
@@ -1109,7 +1152,10 @@ main(int argc, char *argv[])
 	o.err = rep.err = &errw;
 	c.flags = CSP_CMD_PROCS | (args == NULL && infd == STDIN_FILENO ? CSP_CMD_STDIN : 0);
 	c.grace = o.grace_ms;
-	if (header && args == NULL && read_header(&in, &o, &c.done) == -1)
+	if (header && (o.flags & CSP_FANOUT_PIPE) && pipe_header(&in, &o, group, &c.done) == -1)
+		err(EXIT_ERR, "--header: reading the first line");
+	else if (header && args == NULL && !(o.flags & CSP_FANOUT_PIPE) &&
+	         read_header(&in, &o, &c.done) == -1)
 		err(EXIT_ERR, "--header: reading the first record");
 	r = csp_fanout(args != NULL ? NULL : &in, &out, &o, &c.done);
 	e = errno;
@@ -1121,6 +1167,7 @@ main(int argc, char *argv[])
 	free_joblog(&rep);
 	free(retry);
 	free((char **)o.argv);
+	free((char *)o.header);
 	errno = e;
 	/* What the jobs left stopped; --done, a gone reader: 0; a signal: raised again. */
 	e = csp_cmd_exit(&c, r, o.exitval, NULL);

@@ -448,6 +448,7 @@ typedef struct csp_fanout_opt {
 	const char *results;      /* --results: outputs in files under it, none to out */
 	const char *recstart, *recend;  /* --pipe: blocks end where these meet; NULL default */
 	int group_by;             /* --pipe --group-by: lines of one value of this column together */
+	const char *header;       /* --pipe --header: this line starts every block; NULL none */
 	const char *tmpdir;       /* --files: where; NULL $TMPDIR or /tmp */
 	double max_load;          /* --load: start jobs only below this many running processes; 0 any */
 	unsigned long long memfree;  /* --memfree: ...and with this many bytes free; 0 any */

@@ -293,6 +293,24 @@ setup() {
 	same -i "$d/gc" --pipe --group-by 2 --colsep , -N1 'echo [; cat; echo ]'
 }
 
+@test "--pipe --header : and --group-by NAME: the first line starts every block, as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	printf 'k\tv w\tz\na\t1\tx\na\t2\tx\nb\t1\t$y\nc d\t1\tq"r\n' > "$d/h"
+	printf 'name,n,z\nx y,1,a\nx y,2,b\n$q,3,c\nit'"'"'s,3,d' > "$d/hc"
+	for b in 6 10 20 1k; do
+		same -i "$d/h" --pipe --header : --block "$b" 'echo [; cat; echo ]'
+	done
+	same -i "$d/h" --pipe --header : -N2 'echo [; cat; echo ]'
+	same -i "$d/h" --pipe --group-by k 'echo [; cat; echo ]'
+	same -i "$d/h" --pipe --group-by k -N1 'echo [; cat; echo ]'
+	same -i "$d/hc" --pipe --header : --colsep , --group-by name -N1 'echo [; cat; echo ]'
+	same -i "$d/hc" --pipe --colsep , --group-by n -N2 wc -l
+	same -i "$d/hc" --pipe --colsep , --group-by n --block 10 'echo [; cat; echo ]'
+	# No such column: an error, 255 on both.
+	same -i "$d/hc" --pipe --colsep , --group-by nosuch cat
+}
+
 # The contents of the files a --files run names, in turn (each removed once read).
 files_content() {
 	local f

@@ -4,8 +4,10 @@
  * before each line whose column differs from the line before. A block is
  * the records up to the last such place within --block bytes (whole, if
  * no place is there), or -N records; what is left at the end, whole.
+ * With --header each block starts with the header line, not counted.
  */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
 #include "fanout/fanout.h"
@@ -19,7 +21,36 @@ static const char grow;  /* group_cut's answer: grow the block */
 int
 csp__cut_custom(const csp_fanout_opt *o)
 {
-	return o->recstart != NULL || o->recend != NULL || o->group_by > 0;
+	return o->recstart != NULL || o->recend != NULL || o->group_by > 0 || o->header != NULL;
+}
+
+/* --header: the block after the header line, in a buffer kept from one block to the next. */
+static int
+with_header(const char *h, const char **blk, size_t *len)
+{
+	static char *buf;
+	static size_t cap;
+	size_t hl;
+	char *nb;
+
+	if (h == NULL) {  /* no block will come: the buffer goes */
+		free(buf);
+		buf = NULL;
+		cap = 0;
+		return -1;
+	}
+	hl = strlen(h);
+	if (hl + *len > cap) {
+		if ((nb = realloc(buf, hl + *len)) == NULL)
+			return -2;
+		buf = nb;
+		cap = hl + *len;
+	}
+	memcpy(buf, h, hl);
+	memcpy(buf + hl, *blk, *len);
+	*blk = buf;
+	*len += hl;
+	return 1;
 }
 
 /* The next place at or after from where the end meets the start; its end part's length in *endlen. */
@@ -119,7 +150,7 @@ csp__cut_next(csp_rd *r, csp_fanout_opt *o, const char **blk, size_t *len)
 	long k;
 
 	if (avail == 0)
-		return r->eof ? -1 : 0;
+		return r->eof ? with_header(NULL, blk, len) : 0;
 again:
 	cut = NULL;
 	want = o->block;
@@ -153,5 +184,5 @@ again:
 	*len = (size_t)(cut - p);
 	r->head += *len;
 	r->scan = r->head;
-	return 1;
+	return o->header != NULL ? with_header(o->header, blk, len) : 1;
 }
