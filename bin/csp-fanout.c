@@ -79,6 +79,7 @@ static const csp_opt help_opts[] = {
 	{ 296, "color", NULL, "with --tag or --tagstring: the same as --ctag" },
 	{ 297, "load", "n|+n|-n|n%", "start a job only while fewer processes run (cores+n, ...)" },
 	{ 298, "memfree", "size", "start a job only while this much memory is free" },
+	{ 299, "remove-rec-sep", NULL, "--pipe: --recend and --recstart out of the blocks (--rrs)" },
 	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
@@ -673,7 +674,8 @@ main(int argc, char *argv[])
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
 	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED,
 	       O_RETRY_FAILED, O_RESULTS, O_PIPEPART, O_RECSTART, O_RECEND, O_GROUPBY, O_FILES,
-	       O_TMPDIR, O_PLUS, O_CTAG, O_CTAGSTR, O_COLOR, O_LOAD, O_MEMFREE };
+	       O_TMPDIR, O_PLUS, O_CTAG, O_CTAGSTR, O_COLOR, O_LOAD, O_MEMFREE,
+	       O_RRS };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -744,6 +746,9 @@ main(int argc, char *argv[])
 		{ "color", no_argument, NULL, O_COLOR },
 		{ "load", required_argument, NULL, O_LOAD },
 		{ "memfree", required_argument, NULL, O_MEMFREE },
+		{ "remove-rec-sep", no_argument, NULL, O_RRS },
+		{ "removerecsep", no_argument, NULL, O_RRS },
+		{ "rrs", no_argument, NULL, O_RRS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -850,6 +855,9 @@ main(int argc, char *argv[])
 		case O_LOAD:
 			if (parse_load(optarg, &o.max_load) == -1)
 				errx(EXIT_ERR, "--load: not a load (N, N.N, +N, -N or N%%): %s", optarg);
+			break;
+		case O_RRS:
+			o.flags |= CSP_FANOUT_RRS;
 			break;
 		case O_MEMFREE:
 			if (csp_parse_size(optarg, 0, 1ULL << 60, &size) == -1)
@@ -1061,6 +1069,9 @@ main(int argc, char *argv[])
 		errx(EXIT_ERR, "--header: with --colsep, --pipe, or with ::: or :::: sources");
 	if (header && (o.flags & CSP_FANOUT_PIPE) && ((o.flags & CSP_FANOUT_PART) || delim != '\n'))
 		errx(EXIT_ERR, "--header, --group-by NAME: not with --pipepart or -0 or -d");
+	if ((o.flags & CSP_FANOUT_RRS) &&
+	    (!(o.flags & CSP_FANOUT_PIPE) || (o.flags & CSP_FANOUT_PART) || delim != '\n'))
+		errx(EXIT_ERR, "--rrs: with --pipe, not with --pipepart or -0 or -d");
 	if ((o.flags & CSP_FANOUT_PIPE) && src.n > 0)
 		errx(EXIT_ERR, "--pipe: the records come from the input, not from :::");
 	if ((o.flags & CSP_FANOUT_PART) && (nfiles != 1 || src.n > 0))

@@ -401,6 +401,7 @@ int csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done);
 #define CSP_FANOUT_FILES 16384 /* --files: each job's stdout in a file; its name goes out */
 #define CSP_FANOUT_PLUS 32768  /* --plus: parallel's {+/} {+.} {..} {##} {0#} ... too */
 #define CSP_FANOUT_COLOR 65536 /* --ctag: tagged lines in a colour by job, as parallel's */
+#define CSP_FANOUT_RRS 1048576 /* --pipe --rrs: --recend and --recstart taken out of blocks */
 enum { CSP_HALT_NEVER, CSP_HALT_SOON, CSP_HALT_NOW };
 enum { CSP_HALT_FAIL, CSP_HALT_SUCCESS, CSP_HALT_DONE };
 typedef struct csp_fanout_job {

@@ -311,6 +311,20 @@ setup() {
 	same -i "$d/hc" --pipe --colsep , --group-by nosuch cat
 }
 
+@test "--rrs, --remove-rec-sep: --recend and --recstart out of --pipe's blocks, as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	printf 'Xa b;Xit'"'"'s;X$q;\nr\nXs;' > "$d/r"
+	same -i "$d/r" --pipe --rrs -N1 'echo [; cat; echo ]'
+	same -i "$d/r" --pipe --remove-rec-sep -N2 'echo [; cat; echo ]'
+	for a in -N1 -N2 '--block 3' '--block 8'; do
+		# shellcheck disable=SC2086 # option and value
+		same -i "$d/r" --pipe --rrs --recstart X --recend ';' $a 'echo [; cat; echo ]'
+	done
+	same -i "$d/r" --pipe --rrs --recend ';' -N1 'echo [; cat; echo ]'
+	same -i "$d/r" --pipe --rrs --recstart X --block 4 'echo [; cat; echo ]'
+}
+
 # The contents of the files a --files run names, in turn (each removed once read).
 files_content() {
 	local f
