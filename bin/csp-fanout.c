@@ -1065,7 +1065,7 @@ main(int argc, char *argv[])
 			src.s[i].n--;
 		}
 	}
-	if (header && src.n == 0 && o.colsep == NULL && !(o.flags & CSP_FANOUT_PIPE))
+	if (header && group == NULL && src.n == 0 && o.colsep == NULL && !(o.flags & CSP_FANOUT_PIPE))
 		errx(EXIT_ERR, "--header: with --colsep, --pipe, or with ::: or :::: sources");
 	if (header && (o.flags & CSP_FANOUT_PIPE) && ((o.flags & CSP_FANOUT_PART) || delim != '\n'))
 		errx(EXIT_ERR, "--header, --group-by NAME: not with --pipepart or -0 or -d");
