@@ -963,7 +963,7 @@ main(int argc, char *argv[])
 			break;
 		case O_DONE:
 			if (csp_done_open(&c.ext, optarg) == -1)
-				err(EXIT_ERR, "--done: %s", optarg);
+				err(EXIT_ERR, "--done: %s", csp_quote(optarg));
 			c.parent = &c.ext;
 			break;
 		case O_PIPE:
