@@ -89,6 +89,7 @@ static const csp_opt help_opts[] = {
 	{ 406, "basefile", "file", "-S: send this file to each host once (--bf)" },
 	{ 407, "workdir", "dir", "-S: run the jobs in this directory there (--wd)" },
 	{ 408, "filter-hosts", NULL, "-S: leave out the hosts that cannot be reached" },
+	{ 299, "remove-rec-sep", NULL, "--pipe: --recend and --recstart out of the blocks (--rrs)" },
 	CSP_OPT_DONE_ROW,
 	{ 0, NULL, NULL, NULL },
 };
@@ -265,6 +266,37 @@ read_header(csp_rd *in, csp_fanout_opt *o, const csp_done *done)
 	return 0;
 }
 
+/*
+ * --pipe --header :: the first line starts every block; --group-by NAME is
+ * the column of it so named. Returns -1 on a read error, else 0.
+ */
+static int
+pipe_header(csp_rd *in, csp_fanout_opt *o, const char *group, const csp_done *done)
+{
+	const char *sep = o->colsep != NULL ? o->colsep : "\t", *p, *q;
+	char *rec, *h;
+	ssize_t n;
+	int col = 1;
+
+	if ((n = csp_rd_next(in, &rec, done)) <= 0)
+		return (int)n;
+	if ((h = strndup(rec, (size_t)n)) == NULL)
+		return -1;
+	o->header = h;  /* kept to the end, as argv is */
+	n -= h[n - 1] == '\n';
+	for (p = h; group != NULL; p = q + strlen(sep), col++) {
+		q = memmem(p, (size_t)(h + n - p), sep, strlen(sep));
+		if ((size_t)((q != NULL ? q : h + n) - p) == strlen(group) &&
+		    strncmp(p, group, strlen(group)) == 0) {
+			o->group_by = col;
+			break;
+		}
+		if (q == NULL)
+			errx(EXIT_ERR, "--group-by: no column %s in the header", csp_quote(group));
+	}
+	return 0;
+}
+
 /* ::: or :::+ (or --arg-sep's), :::: or ::::+: where an input source starts. */
 static int
 is_sep(const char *s, const char *sep, const char *sepplus)
@@ -285,8 +317,14 @@ has_rep(const char *s, const char *recstr)
 {
 	size_t i;
 
+	const char *b;
+
 	for (i = 0; plus && i < sizeof(plus_strs) / sizeof(plus_strs[0]); i++)
 		if (strstr(s, plus_strs[i]) != NULL && strchr(s, '{') != NULL)
+			return 1;
+	/* {:-str} {:n} {:n:m}, {N:...} too */
+	for (b = s; plus && (b = strchr(b, '{')) != NULL; b++)
+		if (b[1 + strspn(b + 1, "-0123456789")] == ':' && strchr(b, '}') != NULL)
 			return 1;
 	return csp_replace_has(s) || (recstr != NULL && strstr(s, recstr) != NULL);
 }
@@ -751,12 +789,12 @@ remote_start(struct remote *rm, csp_fanout_opt *o, const csp_done *done)
 int
 main(int argc, char *argv[])
 {
-	csp_title_init(argc, argv);
 	enum { O_TAG = 256, O_LB, O_BAR, O_HALT, O_TIMEOUT, O_RETRIES, O_JOBLOG, O_GRACE,
 	       O_DONE, O_PIPE, O_BLOCK, O_ARGSEP, O_IGNORE, O_DRYRUN, O_TRIM, O_TAGSTR, O_DELAY,
 	       O_SHUF, O_NICE, O_XARGS, O_ENV, O_CAT, O_RR, O_HEADER, O_RESUME, O_RESUME_FAILED,
 	       O_RETRY_FAILED, O_RESULTS, O_PIPEPART, O_RECSTART, O_RECEND, O_GROUPBY, O_FILES,
-	       O_TMPDIR, O_PLUS, O_CTAG, O_CTAGSTR, O_COLOR, O_LOAD, O_MEMFREE };
+	       O_TMPDIR, O_PLUS, O_CTAG, O_CTAGSTR, O_COLOR, O_LOAD, O_MEMFREE,
+	       O_RRS };
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "arg-file", required_argument, NULL, 'a' },
@@ -827,6 +865,9 @@ main(int argc, char *argv[])
 		{ "color", no_argument, NULL, O_COLOR },
 		{ "load", required_argument, NULL, O_LOAD },
 		{ "memfree", required_argument, NULL, O_MEMFREE },
+		{ "remove-rec-sep", no_argument, NULL, O_RRS },
+		{ "removerecsep", no_argument, NULL, O_RRS },
+		{ "rrs", no_argument, NULL, O_RRS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "sshlogin", required_argument, NULL, 'S' },
@@ -845,8 +886,7 @@ main(int argc, char *argv[])
 		{ "filter-hosts", no_argument, NULL, O_FILTER },
 		{ NULL, 0, NULL, 0 },
 	};
-	csp_done ext, done;
-	const csp_done *parent = NULL;
+	csp_cmd c;
 	csp_fanout_opt o;
 	struct report rep = { { NULL }, 0, NULL, NULL, NULL, 0, 0 };
 	struct rlimit rl;
@@ -856,7 +896,7 @@ main(int argc, char *argv[])
 	long long v;
 	int ch, i, delim = '\n', bar = 0, infd = STDIN_FILENO, r, e, ncmd, quote = 0, shuf = 0;
 	int nfiles = 0, header = 0, resume = 0, blockneg = 0, blockset = 0, rr = 0;
-	const char *joblog = NULL;
+	const char *joblog = NULL, *group = NULL;
 	const char *hdr[64] = { NULL };
 	const char *files[64];
 	static struct sources src;
@@ -864,6 +904,8 @@ main(int argc, char *argv[])
 	csp_wr out, errw;
 	static struct remote rm;
 
+	csp_cmd_init(&c, &use, argc, argv);
+	c.usage_status = EXIT_ERR;
 	csp_fanout_init(&o, NULL);
 	argv[0] = (char *)csp_progname();  /* getopt's complaints: csp-fanout, not a path */
 	while ((ch = getopt_long(argc, argv, "+0a:j:P:khVd:C:n:N:XmI:i::vtrquE:S:", longopts, NULL)) != -1) {
@@ -949,6 +991,9 @@ main(int argc, char *argv[])
 		case O_LOAD:
 			if (parse_load(optarg, &o.max_load) == -1)
 				errx(EXIT_ERR, "--load: not a load (N, N.N, +N, -N or N%%): %s", optarg);
+			break;
+		case O_RRS:
+			o.flags |= CSP_FANOUT_RRS;
 			break;
 		case O_MEMFREE:
 			if (csp_parse_size(optarg, 0, 1ULL << 60, &size) == -1)
@@ -1055,9 +1100,9 @@ main(int argc, char *argv[])
 				errx(EXIT_ERR, "--grace: not a duration: %s", optarg);
 			break;
 		case O_DONE:
-			if (csp_done_open(&ext, optarg) == -1)
-				err(EXIT_ERR, "--done: %s", optarg);
-			parent = &ext;
+			if (csp_done_open(&c.ext, optarg) == -1)
+				err(EXIT_ERR, "--done: %s", csp_quote(optarg));
+			c.parent = &c.ext;
 			break;
 		case O_PIPE:
 			o.flags |= CSP_FANOUT_PIPE;
@@ -1081,9 +1126,18 @@ main(int argc, char *argv[])
 			*(ch == O_RECSTART ? &o.recstart : &o.recend) = optarg;
 			break;
 		case O_GROUPBY:
+			/* a name: the column so named in the first line, --header : implied */
+			if (*optarg < '0' || *optarg > '9') {
+				if (*optarg == '\0')
+					errx(EXIT_ERR, "--group-by: empty");
+				group = optarg;
+				header = 1;
+				break;
+			}
 			if (csp_parse_count(optarg, 1, INT_MAX, &v) == -1)
 				errx(EXIT_ERR, "--group-by: not a column number: %s", optarg);
 			o.group_by = (int)v;
+			group = NULL;
 			break;
 		case O_FILES:
 			o.flags |= CSP_FANOUT_FILES;
@@ -1099,7 +1153,10 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(0);
 		case 'V':
+			/* A version that cannot be written is an error, as csp_getopt's --version. */
 			printf("csp-fanout %s\n", CSP_VERSION);
+			if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF)
+				err(CSP_EXIT_SYS, "standard output");
 			return 0;
 		default:
 			usage(EXIT_ERR);
@@ -1146,15 +1203,21 @@ main(int argc, char *argv[])
 			src.s[i].n--;
 		}
 	}
-	if (header && src.n == 0 && o.colsep == NULL)
-		errx(EXIT_ERR, "--header: with --colsep, or with ::: or :::: sources");
+	if (header && group == NULL && src.n == 0 && o.colsep == NULL && !(o.flags & CSP_FANOUT_PIPE))
+		errx(EXIT_ERR, "--header: with --colsep, --pipe, or with ::: or :::: sources");
+	if (header && (o.flags & CSP_FANOUT_PIPE) && ((o.flags & CSP_FANOUT_PART) || delim != '\n'))
+		errx(EXIT_ERR, "--header, --group-by NAME: not with --pipepart or -0 or -d");
+	if ((o.flags & CSP_FANOUT_RRS) &&
+	    (!(o.flags & CSP_FANOUT_PIPE) || (o.flags & CSP_FANOUT_PART) || delim != '\n'))
+		errx(EXIT_ERR, "--rrs: with --pipe, not with --pipepart or -0 or -d");
 	if ((o.flags & CSP_FANOUT_PIPE) && src.n > 0)
 		errx(EXIT_ERR, "--pipe: the records come from the input, not from :::");
 	if ((o.flags & CSP_FANOUT_PART) && (nfiles != 1 || src.n > 0))
 		errx(EXIT_ERR, "--pipepart: needs one -a file, and no ::: sources");
 	if ((o.flags & CSP_FANOUT_PART) && (o.per_job != 0 || o.group_by > 0))
 		errx(EXIT_ERR, "--pipepart: not with -N or --group-by");
-	if (!(o.flags & CSP_FANOUT_PIPE) && (o.recstart != NULL || o.recend != NULL || o.group_by > 0))
+	if (!(o.flags & CSP_FANOUT_PIPE) && (o.recstart != NULL || o.recend != NULL || o.group_by > 0 ||
+	                                     group != NULL))
 		errx(EXIT_ERR, "--recstart, --recend, --group-by: with --pipe or --pipepart");
 	if ((o.flags & CSP_FANOUT_FILES) && (o.flags & (CSP_FANOUT_UNGROUP | CSP_FANOUT_LINEBUF)))
 		errx(EXIT_ERR, "--files: not with -u or --line-buffer");
@@ -1225,23 +1288,28 @@ main(int argc, char *argv[])
 	o.ended = ended;
 	o.arg = &rep;
 
-	if (args == NULL && infd == STDIN_FILENO && parent == &ext && ext.rfd == STDIN_FILENO)
+	if (args == NULL && infd == STDIN_FILENO && c.parent == &c.ext && c.ext.rfd == STDIN_FILENO)
 		errx(EXIT_ERR, "--done: 0 is where the records come from, not a done");
-	/* The guardian, the subreaper, SIGCHLD, every ending signal: what every command does. */
-	if (csp_command_start(&done, parent) == -1 ||
+	/*
+	 * csp_cmd_start's start (guardian, subreaper, every ending signal) and
+	 * csp_cmd_exit's end; by hand here, as a failed setup exits 255, not 125.
+	 */
+	if (csp_command_start(&c.done, c.parent) == -1 ||
 	    csp_rd_init(&in, infd, delim) == -1 || csp_wr_init(&out, STDOUT_FILENO) == -1 ||
 	    csp_wr_init(&errw, STDERR_FILENO) == -1)
 		err(EXIT_ERR, "setting up");
 	o.err = rep.err = &errw;
-	if (header && args == NULL && read_header(&in, &o, &done) == -1)
+	c.flags = CSP_CMD_PROCS | (args == NULL && infd == STDIN_FILENO ? CSP_CMD_STDIN : 0);
+	c.grace = o.grace_ms;
+	if (header && (o.flags & CSP_FANOUT_PIPE) && pipe_header(&in, &o, group, &c.done) == -1)
+		err(EXIT_ERR, "--header: reading the first line");
+	else if (header && args == NULL && !(o.flags & CSP_FANOUT_PIPE) &&
+	         read_header(&in, &o, &c.done) == -1)
 		err(EXIT_ERR, "--header: reading the first record");
-	remote_start(&rm, &o, &done);
-	r = csp_fanout(args != NULL ? NULL : &in, &out, &o, &done);
+	remote_start(&rm, &o, &c.done);
+	r = csp_fanout(args != NULL ? NULL : &in, &out, &o, &c.done);
 	e = errno;
 	csp_hosts_free(o.hosts);
-	/* What the jobs left, setsid() escapers included, came to us: it goes too. */
-	if (csp_stop_tree(SIGTERM, o.grace_ms) == -1)
-		warn("stopping what the jobs left behind");
 	csp_rd_free(&in);
 	csp_wr_free(&out);
 	csp_wr_free(&errw);
@@ -1250,12 +1318,9 @@ main(int argc, char *argv[])
 	free_joblog(&rep);
 	free(retry);
 	free((char **)o.argv);
+	free((char *)o.header);
 	errno = e;
-	if (csp_clean_exit(r) != -1)
-		return 0;  /* --done, or our reader went away: a clean stop; a signal: raised again */
-	if (r == -1) {
-		errno = e;
-		err(EXIT_ERR, "running the jobs");
-	}
-	return o.exitval;
+	/* What the jobs left stopped; --done, a gone reader: 0; a signal: raised again. */
+	e = csp_cmd_exit(&c, r, o.exitval, NULL);
+	return r == -1 && e == CSP_EXIT_SYS ? EXIT_ERR : e;  /* 255: not 125 failed jobs */
 }

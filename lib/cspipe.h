@@ -402,6 +402,7 @@ int csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done);
 #define CSP_FANOUT_FILES 16384 /* --files: each job's stdout in a file; its name goes out */
 #define CSP_FANOUT_PLUS 32768  /* --plus: parallel's {+/} {+.} {..} {##} {0#} ... too */
 #define CSP_FANOUT_COLOR 65536 /* --ctag: tagged lines in a colour by job, as parallel's */
+#define CSP_FANOUT_RRS 1048576 /* --pipe --rrs: --recend and --recstart taken out of blocks */
 enum { CSP_HALT_NEVER, CSP_HALT_SOON, CSP_HALT_NOW };
 enum { CSP_HALT_FAIL, CSP_HALT_SUCCESS, CSP_HALT_DONE };
 typedef struct csp_hosts csp_hosts;  /* ssh.c: the hosts of -S, see below */
@@ -451,6 +452,7 @@ typedef struct csp_fanout_opt {
 	const char *results;      /* --results: outputs in files under it, none to out */
 	const char *recstart, *recend;  /* --pipe: blocks end where these meet; NULL default */
 	int group_by;             /* --pipe --group-by: lines of one value of this column together */
+	const char *header;       /* --pipe --header: this line starts every block; NULL none */
 	const char *tmpdir;       /* --files: where; NULL $TMPDIR or /tmp */
 	double max_load;          /* --load: start jobs only below this many running processes; 0 any */
 	unsigned long long memfree;  /* --memfree: ...and with this many bytes free; 0 any */

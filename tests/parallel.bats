@@ -293,6 +293,38 @@ setup() {
 	same -i "$d/gc" --pipe --group-by 2 --colsep , -N1 'echo [; cat; echo ]'
 }
 
+@test "--pipe --header : and --group-by NAME: the first line starts every block, as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	printf 'k\tv w\tz\na\t1\tx\na\t2\tx\nb\t1\t$y\nc d\t1\tq"r\n' > "$d/h"
+	printf 'name,n,z\nx y,1,a\nx y,2,b\n$q,3,c\nit'"'"'s,3,d' > "$d/hc"
+	for b in 6 10 20 1k; do
+		same -i "$d/h" --pipe --header : --block "$b" 'echo [; cat; echo ]'
+	done
+	same -i "$d/h" --pipe --header : -N2 'echo [; cat; echo ]'
+	same -i "$d/h" --pipe --group-by k 'echo [; cat; echo ]'
+	same -i "$d/h" --pipe --group-by k -N1 'echo [; cat; echo ]'
+	same -i "$d/hc" --pipe --header : --colsep , --group-by name -N1 'echo [; cat; echo ]'
+	same -i "$d/hc" --pipe --colsep , --group-by n -N2 wc -l
+	same -i "$d/hc" --pipe --colsep , --group-by n --block 10 'echo [; cat; echo ]'
+	# No such column: an error, 255 on both.
+	same -i "$d/hc" --pipe --colsep , --group-by nosuch cat
+}
+
+@test "--rrs, --remove-rec-sep: --recend and --recstart out of --pipe's blocks, as parallel's" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	d=$BATS_TEST_TMPDIR
+	printf 'Xa b;Xit'"'"'s;X$q;\nr\nXs;' > "$d/r"
+	same -i "$d/r" --pipe --rrs -N1 'echo [; cat; echo ]'
+	same -i "$d/r" --pipe --remove-rec-sep -N2 'echo [; cat; echo ]'
+	for a in -N1 -N2 '--block 3' '--block 8'; do
+		# shellcheck disable=SC2086 # option and value
+		same -i "$d/r" --pipe --rrs --recstart X --recend ';' $a 'echo [; cat; echo ]'
+	done
+	same -i "$d/r" --pipe --rrs --recend ';' -N1 'echo [; cat; echo ]'
+	same -i "$d/r" --pipe --rrs --recstart X --block 4 'echo [; cat; echo ]'
+}
+
 # The contents of the files a --files run names, in turn (each removed once read).
 files_content() {
 	local f
@@ -360,6 +392,21 @@ files_content() {
 	same -i "$BATS_TEST_TMPDIR/twelve" --plus echo {0#}/{##}
 	# Without --plus they are themselves.
 	same echo {+.} {..} {##} ::: a.b.c
+}
+
+@test "--plus: {:-str} {:n} {:n:m}, and {N:...}, as parallel's (a default, cut from the front, a part)" {
+	command -v parallel >/dev/null || skip "GNU parallel not installed"
+	V=(abcdef '' 'a b' "it's" '$HOME' x)
+	same --plus -j1 echo '[{:-none}]' '[{:2}]' '[{:1:3}]' '[{:0:2}]' '[{:10}]' '[{:5:9}]' ::: "${V[@]}"
+	same --plus -j1 echo '{:-a b}' '{:-$x}' '{:-{}' ::: '' y
+	same --plus -j1 'echo {:-"x y"} {:1:2}; echo [{}]' ::: '' "it's" '$q r'
+	same --plus echo '{1:-x}' '{2:1:2}' '{-1:3}' ::: a '' ::: bcde
+	same --plus 'echo {:1:2}' ::: abc 'd e'
+	same --plus --tagstring '{:1:2}' echo {:-e} ::: abc ''
+	# Not parallel's: themselves.
+	same --plus -j1 echo '{:}' '{:-}' '{:1:}' '{:a}' '{:1:2:3}' ::: abc
+	# Without --plus they are themselves.
+	same echo '{:-x}' '{:1:2}' ::: abc ''
 }
 
 @test "--ctag, --ctagstring, --color --tag: parallel's colours, job by job, byte for byte" {

@@ -4,8 +4,12 @@
  * before each line whose column differs from the line before. A block is
  * the records up to the last such place within --block bytes (whole, if
  * no place is there), or -N records; what is left at the end, whole.
+ * With --header each block starts with the header line, not counted;
+ * --rrs takes each --recend --recstart out, a first --recstart and a last
+ * --recend too, as parallel's --remove-rec-sep.
  */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
 #include "fanout/fanout.h"
@@ -19,7 +23,66 @@ static const char grow;  /* group_cut's answer: grow the block */
 int
 csp__cut_custom(const csp_fanout_opt *o)
 {
-	return o->recstart != NULL || o->recend != NULL || o->group_by > 0;
+	return o->recstart != NULL || o->recend != NULL || o->group_by > 0 || o->header != NULL ||
+	       (o->flags & CSP_FANOUT_RRS);
+}
+
+/* --rrs: b's n bytes without each re+rs, a leading rs, a trailing re; its new length. */
+static size_t
+rrs(char *b, size_t n, const char *re, const char *rs)
+{
+	size_t ne = strlen(re), ns = strlen(rs), i, k = 0;
+
+	for (i = 0; i < n;) {
+		if (ne + ns > 0 && i + ne + ns <= n && memcmp(b + i, re, ne) == 0 &&
+		    memcmp(b + i + ne, rs, ns) == 0) {
+			i += ne + ns;
+			continue;
+		}
+		b[k++] = b[i++];
+	}
+	if (ns > 0 && k >= ns && memcmp(b, rs, ns) == 0) {
+		memmove(b, b + ns, k - ns);
+		k -= ns;
+	}
+	if (ne > 0 && k >= ne && memcmp(b + k - ne, re, ne) == 0)
+		k -= ne;
+	return k;
+}
+
+/*
+ * --header, --rrs: the block made again in a buffer kept from one block to
+ * the next: the header line first, the separators out. o NULL: freed.
+ */
+static int
+remake(const csp_fanout_opt *o, const char **blk, size_t *len)
+{
+	static char *buf;
+	static size_t cap;
+	const char *re = o != NULL && o->recend != NULL ? o->recend : o != NULL && o->recstart ? "" : "\n";
+	size_t hl;
+	char *nb;
+
+	if (o == NULL) {  /* no block will come: the buffer goes */
+		free(buf);
+		buf = NULL;
+		cap = 0;
+		return -1;
+	}
+	hl = o->header != NULL ? strlen(o->header) : 0;
+	if (hl + *len > cap) {
+		if ((nb = realloc(buf, hl + *len)) == NULL)
+			return -2;
+		buf = nb;
+		cap = hl + *len;
+	}
+	memcpy(buf, o->header != NULL ? o->header : "", hl);
+	memcpy(buf + hl, *blk, *len);
+	if (o->flags & CSP_FANOUT_RRS)
+		*len = rrs(buf + hl, *len, re, o->recstart != NULL ? o->recstart : "");
+	*blk = buf;
+	*len += hl;
+	return 1;
 }
 
 /* The next place at or after from where the end meets the start; its end part's length in *endlen. */
@@ -119,7 +182,7 @@ csp__cut_next(csp_rd *r, csp_fanout_opt *o, const char **blk, size_t *len)
 	long k;
 
 	if (avail == 0)
-		return r->eof ? -1 : 0;
+		return r->eof ? remake(NULL, blk, len) : 0;
 again:
 	cut = NULL;
 	want = o->block;
@@ -153,5 +216,5 @@ again:
 	*len = (size_t)(cut - p);
 	r->head += *len;
 	r->scan = r->head;
-	return 1;
+	return o->header != NULL || (o->flags & CSP_FANOUT_RRS) ? remake(o, blk, len) : 1;
 }

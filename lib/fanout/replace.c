@@ -7,9 +7,12 @@
  * is itself. Values can be shell-quoted as parallel quotes them, for a
  * script a shell will read. With --plus, parallel's more: {+/} {+.} {+..}
  * {+...} {..} {...} {/..} {/...} (the parts the others leave out, and two
- * or three extensions), {##} the number of jobs, {0#} {0%} zero-padded.
+ * or three extensions), {##} the number of jobs, {0#} {0%} zero-padded,
+ * {:-str} str for an empty value, {:n} without its first n bytes and {:n:m}
+ * m bytes from the nth (parallel's ${x:-str} ${x:n} ${x:n:m}).
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +21,14 @@
 
 enum { R_NONE, R_REC, R_NOEXT, R_BASE, R_DIR, R_BASENOEXT, R_SEQ, R_SLOT,
        R_PDIR, R_EXT1, R_EXT2, R_EXT3, R_NOEXT2, R_NOEXT3, R_BNOEXT2, R_BNOEXT3,
-       R_TOTAL, R_SEQ0, R_SLOT0 };
+       R_DEFAULT, R_SUBSTR, R_TOTAL, R_SEQ0, R_SLOT0 };
+
+/* {:-str}'s str, or {:n:m}'s n and m (m LONG_MAX for {:n}). */
+struct mod {
+	const char *dflt;
+	size_t dlen;
+	long off, len;
+};
 
 /* The kinds that are numbers of the job, not values: no {N...} form, never quoted. */
 #define NUMBER(k) ((k) == R_SEQ || (k) == R_SLOT || (k) >= R_TOTAL)
@@ -31,16 +41,58 @@ static const struct { const char *s; int kind, plus; } forms[] = {
 	{ "/...}", R_BNOEXT3, 1 }, { "##}", R_TOTAL, 1 }, { "0#}", R_SEQ0, 1 }, { "0%}", R_SLOT0, 1 },
 };
 
+/* A run of digits at *p, as a number within a million (parallel's \d+); -1 if none. */
+static long
+digits(const char **p)
+{
+	long v = 0;
+
+	if (**p < '0' || **p > '9')
+		return -1;
+	for (; **p >= '0' && **p <= '9'; (*p)++)
+		v = v < 1000000 ? v * 10 + (**p - '0') : v;
+	return v;
+}
+
+/* --plus: {:-str} (str not empty, no brace in it), {:n}, {:n:m}, at p just after the {N. */
+static int
+modifier(const char *p, const char *s, size_t *n, struct mod *m)
+{
+	const char *q;
+
+	if (*p++ != ':')
+		return R_NONE;
+	if (*p == '-') {
+		if ((q = strchr(p + 1, '}')) == NULL || q == p + 1)
+			return R_NONE;
+		m->dflt = p + 1;
+		m->dlen = (size_t)(q - p - 1);
+		*n = (size_t)(q + 1 - s);
+		return R_DEFAULT;
+	}
+	if ((m->off = digits(&p)) == -1)
+		return R_NONE;
+	m->len = LONG_MAX;
+	if (*p == ':' && (p++, m->len = digits(&p)) == -1)
+		return R_NONE;
+	if (*p != '}')
+		return R_NONE;
+	*n = (size_t)(p + 1 - s);
+	return R_SUBSTR;
+}
+
 /*
  * Which replacement string starts at s (after rec, -I's string for {}, if
- * set), its length in *n and, for {N...}, N in *pos (else 0).
+ * set), its length in *n and, for {N...}, N in *pos (else 0); m the
+ * modifier's, for {:-str} and {:n:m}.
  */
 static int
-which(const char *s, const char *rec, int plus, size_t *n, long *pos)
+which(const char *s, const char *rec, int plus, size_t *n, long *pos, struct mod *m)
 {
 	const char *p = s + 1;
 	char *end;
 	size_t i, l;
+	int kind;
 
 	*pos = 0;
 	if (rec != NULL) {
@@ -58,6 +110,8 @@ which(const char *s, const char *rec, int plus, size_t *n, long *pos)
 			return R_NONE;
 		p = end;
 	}
+	if (plus && (kind = modifier(p, s, n, m)) != R_NONE)
+		return kind;
 	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		if (rec != NULL && forms[i].kind == R_REC && *pos == 0)
 			continue;  /* -I: {} is itself */
@@ -87,11 +141,12 @@ next(const char *s, const char *rec)
 int
 csp__replace_has(const char *tmpl, const char *rec, int plus)
 {
+	struct mod m;
 	size_t n;
 	long pos;
 
 	for (; (tmpl = next(tmpl, rec)) != NULL; tmpl++)
-		if (which(tmpl, rec, plus, &n, &pos) != R_NONE)
+		if (which(tmpl, rec, plus, &n, &pos, &m) != R_NONE)
 			return 1;
 	return 0;
 }
@@ -196,7 +251,8 @@ put_quoted(char *dst, size_t size, size_t *at, const char *s, size_t n)
 
 /* One argument in the form kind, quoted or not. */
 static void
-put_arg(char *dst, size_t size, size_t *at, int kind, const char *rec, size_t len, int quote)
+put_arg(char *dst, size_t size, size_t *at, int kind, const struct mod *m, const char *rec,
+        size_t len, int quote)
 {
 	const char *base = last_slash(rec, len), *s = rec, *dot;
 	size_t k = len, bl;
@@ -244,6 +300,17 @@ put_arg(char *dst, size_t size, size_t *at, int kind, const char *rec, size_t le
 		s = base;
 		k = noext(base, len - (size_t)(base - rec));
 		break;
+	case R_DEFAULT:
+		if (len == 0) {
+			s = m->dflt;
+			k = m->dlen;
+		}
+		break;
+	case R_SUBSTR:  /* nothing when it starts past the end, as perl's substr */
+		s = rec + ((size_t)m->off < len ? (size_t)m->off : len);
+		k = len - (size_t)(s - rec);
+		k = (size_t)m->len < k ? (size_t)m->len : k;
+		break;
 	}
 	if (quote)
 		put_quoted(dst, size, at, s, k);
@@ -276,13 +343,15 @@ size_t
 csp__replace(char *dst, size_t size, const char *tmpl, const csp__repl *r)
 {
 	const char *p, *brace;
+	struct mod m;
 	size_t at = 0, n;
 	long pos;
 	int i, kind;
 	char num[24];
 
 	for (p = tmpl; (brace = next(p, r->rec)) != NULL;) {
-		kind = which(brace, r->rec, r->o != NULL && (r->o->flags & CSP_FANOUT_PLUS), &n, &pos);
+		kind = which(brace, r->rec, r->o != NULL && (r->o->flags & CSP_FANOUT_PLUS), &n, &pos,
+		             &m);
 		put(dst, size, &at, p, (size_t)(brace - p) + (kind == R_NONE));
 		p = brace + (kind == R_NONE ? 1 : n);
 		if (kind == R_NONE)
@@ -293,12 +362,13 @@ csp__replace(char *dst, size_t size, const char *tmpl, const csp__repl *r)
 		} else if (pos != 0) {
 			pos = pos > 0 ? pos - 1 : r->nargs + pos;
 			if (pos >= 0 && pos < r->nargs)
-				put_arg(dst, size, &at, kind, r->args[pos].p, r->args[pos].len, r->quote);
+				put_arg(dst, size, &at, kind, &m, r->args[pos].p, r->args[pos].len,
+				        r->quote);
 		} else {
 			for (i = 0; i < r->nargs; i++) {
 				if (i > 0)
 					put(dst, size, &at, " ", 1);
-				put_arg(dst, size, &at, kind, r->args[i].p, r->args[i].len, r->quote);
+				put_arg(dst, size, &at, kind, &m, r->args[i].p, r->args[i].len, r->quote);
 			}
 		}
 	}
