@@ -4,6 +4,7 @@
  * any bytes arrive as they were. The job runs under a small POSIX sh wrapper.
  */
 #define _GNU_SOURCE
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,29 +45,11 @@ const char csp__ssh_wrapper[] =
 	"trap '' TERM USR1; kill -TERM 0 2>/dev/null\n"
 	"exit $s\n";
 
-/* s in single quotes, each ' as '\'' : the shell gives back exactly s. */
+/* s as one word of the remote shell, quoted as every record is (replace.c). */
 static size_t
 quote(char *dst, const char *s)
 {
-	size_t n = 0;
-
-	if (dst != NULL)
-		dst[n] = '\'';
-	n++;
-	for (; *s != '\0'; s++) {
-		if (*s == '\'') {
-			if (dst != NULL)
-				memcpy(dst + n, "'\\''", 4);
-			n += 4;
-		} else {
-			if (dst != NULL)
-				dst[n] = *s;
-			n++;
-		}
-	}
-	if (dst != NULL)
-		dst[n] = '\'';
-	return n + 1;
+	return csp__quote(dst, dst != NULL ? SIZE_MAX : 0, s, strlen(s));
 }
 
 static size_t
