@@ -213,15 +213,14 @@ csp__fanproc_stop(csp__fanproc *const *ps, int n, int64_t grace_ms)
 	csp_proc **v;
 	int i, m = 0, ws, e = errno;
 
-	if ((v = calloc((size_t)n + 1, sizeof(*v))) == NULL)
-		grace_ms = 0;  /* no room to stop them together: at once, one by one */
+	v = calloc((size_t)n + 1, sizeof(*v));
 	for (i = 0; i < n; i++) {
 		if (ps[i] == NULL || !csp__fanproc_running(ps[i]))
 			continue;
 		ps[i]->stopping = 1;
 		if (v != NULL)
 			v[m++] = &ps[i]->proc;
-		else
+		else  /* no room to stop them together: each at once, no grace */
 			csp__stop(&ps[i]->proc, 0, 1, SIGTERM, 0, CSP__STOP_UNREAPED);
 	}
 	if (v != NULL)
@@ -230,6 +229,7 @@ csp__fanproc_stop(csp__fanproc *const *ps, int n, int64_t grace_ms)
 	for (i = 0; i < n; i++) {
 		if (ps[i] == NULL || !csp__fanproc_running(ps[i]))
 			continue;
+		ws = SIGKILL;  /* what it got, should another wait have taken it */
 		while (waitpid(ps[i]->proc.pid, &ws, 0) == -1 && errno == EINTR)
 			;
 		reaped(ps[i], ws);
