@@ -767,6 +767,12 @@ SETSID='touch "$1/up"; setsid sleep 60 & sleep 60'
 	done
 }
 
+@test "the library's stop ends a halted run's jobs with their groups, and only them" {
+	leakfree "$CSP_PROG/fanoutwait" halt
+	assert_success
+	assert_output --partial "kept 7"
+}
+
 @test "a command that does not exist: each job fails as 127, said once, the status counts them" {
 	leakfree csp-fanout --joblog "$BATS_TEST_TMPDIR/log" no-such-command-here ::: 1 2 3
 	[ "$status" -eq 3 ]

@@ -58,7 +58,10 @@ void csp__signal_seen(const struct csp__pid *d, int sig);
 
 /* stop.c: the one stop: a set of processes (and the tree) signalled, one grace, SIGKILL, reaped. */
 #define CSP__STOP_TREE 1  /* every other descendant of the caller too, under the same grace */
+#define CSP__STOP_UNREAPED 2  /* the set left exited, unreaped: the caller reaps (wait status) */
 ssize_t csp__stop(csp_proc *first, size_t stride, int n, int sig, int64_t grace_ms, int flags);
+ssize_t csp__stopv(csp_proc *const *ps, int n, int sig, int64_t grace_ms, int flags);
+void csp__signal(const csp_proc *p, int sig);  /* sig (and SIGCONT) to p's group, or p */
 
 /* sig.c: the signals a command found ignored (cmd.c fills it). */
 extern unsigned long long csp__ign;  /* bit sig-1: ignored when we started; jobs keep it so */

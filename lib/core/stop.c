@@ -25,8 +25,19 @@
 #define KILL_EVERY_MS 100         /* a tree past its grace: SIGKILL again this often... */
 #define KILL_TRIES 50             /* ...this many times, then it is stuck in the kernel */
 
-/* The i-th handle of the set: a csp_proc every stride bytes, inside the caller's structs. */
-#define AT(first, stride, i) ((csp_proc *)((char *)(first) + (size_t)(i) * (stride)))
+/* The set: a csp_proc every stride bytes inside the caller's structs, or an array of pointers. */
+struct set {
+	csp_proc *first;
+	size_t stride;
+	csp_proc *const *v;       /* if not NULL: the handles (NULL entries are none) */
+	int n;
+};
+
+static csp_proc *
+at(const struct set *s, int i)
+{
+	return s->v != NULL ? s->v[i] : (csp_proc *)((char *)s->first + (size_t)i * s->stride);
+}
 
 static void
 nap(int64_t *step, int64_t max)
@@ -44,7 +55,7 @@ live(const csp_proc *p)
 {
 	siginfo_t si;
 
-	if (p->pid <= 0 || p->status != -1)
+	if (p == NULL || p->pid <= 0 || p->status != -1)
 		return 0;
 	while (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1)
 		if (errno != EINTR)
@@ -59,8 +70,8 @@ grouped(const csp_proc *p)
 }
 
 /* sig to p's group, or to p if it has none, and SIGCONT so a stopped one takes it. */
-static void
-signal_proc(const csp_proc *p, int sig)
+void
+csp__signal(const csp_proc *p, int sig)
 {
 	pid_t to = -p->pid;
 
@@ -117,15 +128,15 @@ has_children(void)
 
 /* Is d one of the set, or in the group of one? Those were signalled as the set. */
 static int
-in_set(const struct csp__pid *d, csp_proc *first, size_t stride, int n)
+in_set(const struct csp__pid *d, const struct set *s)
 {
 	pid_t g = -2;
 	int i;
 
-	for (i = 0; i < n; i++) {
-		const csp_proc *p = AT(first, stride, i);
+	for (i = 0; i < s->n; i++) {
+		const csp_proc *p = at(s, i);
 
-		if (p->pid <= 0 || p->status != -1)
+		if (p == NULL || p->pid <= 0 || p->status != -1)
 			continue;
 		if (d->pid == p->pid)
 			return 1;
@@ -204,14 +215,14 @@ descendants(struct csp__pid *v)
 
 /* sig to every descendant but the set's; returns how many there were. */
 static ssize_t
-signal_tree(struct csp__pid *v, int sig, csp_proc *first, size_t stride, int n)
+signal_tree(struct csp__pid *v, int sig, const struct set *s)
 {
 	ssize_t k, i;
 
 	if ((k = descendants(v)) <= 0)
 		return k;
 	for (i = 0; i < k && i < TREE_MAX; i++)
-		if (!in_set(&v[i], first, stride, n))
+		if (!in_set(&v[i], s))
 			csp__signal_seen(&v[i], sig);
 	return k;
 }
@@ -234,57 +245,59 @@ settle(struct csp__pid *v, int64_t until)
 }
 
 /*
- * Stop n processes together: the handles first, and n-1 more each stride
- * bytes further (the csp_proc inside an array of the caller's structs).
- * Every one still ours gets sig and SIGCONT (its group, if it leads one),
- * with CSP__STOP_TREE every other descendant of the caller too; then one
- * grace of grace_ms (negative: no limit) for them all; then SIGKILL to each
- * handle's group, exited or not (its leader is not reaped yet, so the id is
- * still its own), and each is reaped, its status in its handle. With the
+ * Every handle of s still ours gets sig and SIGCONT (its group, if it leads
+ * one), with CSP__STOP_TREE every other descendant of the caller too; then
+ * one grace of grace_ms (negative: no limit) for them all; then SIGKILL to
+ * each handle's group, exited or not (its leader is not reaped yet, so the
+ * id is still its own), and each is reaped, its status in its handle (with
+ * CSP__STOP_UNREAPED: waited for, left for the caller to reap). With the
  * tree, the rest is reaped as it goes until the same deadline, then gets
  * SIGKILL every 100 ms until gone (5 s at most: then EBUSY). Handles that
  * are inert or reaped already are left alone. Returns how many processes
  * there were to stop (the tree's count with CSP__STOP_TREE), -1 with errno.
  */
-ssize_t
-csp__stop(csp_proc *first, size_t stride, int n, int sig, int64_t grace_ms, int flags)
+static ssize_t
+stop(const struct set *s, int sig, int64_t grace_ms, int flags)
 {
+	static const struct set none;
 	struct csp__pid *v = NULL;
 	int64_t until = csp_after(grace_ms);
 	ssize_t found = 0, left = 0;
 	int i, tries, err = 0;
 
-	for (i = 0; i < n; i++) {
-		if (live(AT(first, stride, i))) {
-			signal_proc(AT(first, stride, i), sig);
+	for (i = 0; i < s->n; i++) {
+		if (live(at(s, i))) {
+			csp__signal(at(s, i), sig);
 			found++;
 		}
 	}
 	if (flags & CSP__STOP_TREE) {
-		if (n == 0)
+		if (s->n == 0)
 			reap_any();  /* nothing of the caller's to keep unreaped */
 		if (!has_children())
 			flags &= ~CSP__STOP_TREE;  /* no child, so no descendant: skip /proc */
 		else if ((v = malloc(TREE_MAX * sizeof(*v))) == NULL ||
-		    (found = signal_tree(v, sig, first, stride, n)) == -1) {
+		    (found = signal_tree(v, sig, s)) == -1) {
 			err = errno;  /* the set is still stopped */
 			flags &= ~CSP__STOP_TREE;
 		}
 	}
-	for (i = 0; i < n; i++)
-		if (live(AT(first, stride, i)))
-			exited(AT(first, stride, i), until);
-	for (i = 0; i < n; i++) {
-		if (!live(AT(first, stride, i)))
+	for (i = 0; i < s->n; i++)
+		if (live(at(s, i)))
+			exited(at(s, i), until);
+	for (i = 0; i < s->n; i++) {
+		if (!live(at(s, i)))
 			continue;
-		signal_proc(AT(first, stride, i), SIGKILL);
-		if (csp_proc_wait(AT(first, stride, i), NULL, CSP_FOREVER) == -1 && err == 0)
+		csp__signal(at(s, i), SIGKILL);
+		if (flags & CSP__STOP_UNREAPED)
+			exited(at(s, i), CSP_FOREVER);
+		else if (csp_proc_wait(at(s, i), NULL, CSP_FOREVER) == -1 && err == 0)
 			err = errno;
 	}
 	if (flags & CSP__STOP_TREE) {
 		left = settle(v, until);
 		for (tries = 0; left > 0 && tries < KILL_TRIES; tries++) {
-			signal_tree(v, SIGKILL, NULL, 0, 0);
+			signal_tree(v, SIGKILL, &none);
 			left = settle(v, csp_after(KILL_EVERY_MS));
 		}
 		if (left > 0)
@@ -298,6 +311,24 @@ csp__stop(csp_proc *first, size_t stride, int n, int sig, int64_t grace_ms, int 
 		return -1;
 	}
 	return found;
+}
+
+/* Stop n processes together: the handles first, and n-1 more each stride bytes further. */
+ssize_t
+csp__stop(csp_proc *first, size_t stride, int n, int sig, int64_t grace_ms, int flags)
+{
+	struct set s = { first, stride, NULL, n };
+
+	return stop(&s, sig, grace_ms, flags);
+}
+
+/* The same for the n handles ps points to (NULL entries skipped): a caller's slots. */
+ssize_t
+csp__stopv(csp_proc *const *ps, int n, int sig, int64_t grace_ms, int flags)
+{
+	struct set s = { NULL, 0, ps, n };
+
+	return stop(&s, sig, grace_ms, flags);
 }
 
 /*

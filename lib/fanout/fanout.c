@@ -404,7 +404,7 @@ job_free(struct job *j)
 	free(j->argv);
 	csp__fanproc_free(&j->p);
 	memset(j, 0, sizeof(*j));
-	j->fd[0] = j->fd[1] = j->in = j->p.pidfd = -1;
+	j->fd[0] = j->fd[1] = j->in = j->p.proc.pidfd = -1;
 }
 
 /* -k: print the jobs that are next in order and ended; let the next running one stream. */
@@ -1125,7 +1125,7 @@ setup(struct fan *f)
 	    f->procs == NULL || f->scratch == NULL || (f->keep && f->order == NULL))
 		return -1;
 	for (i = 0; i < f->cap; i++)
-		f->pool[i].fd[0] = f->pool[i].fd[1] = f->pool[i].in = f->pool[i].p.pidfd = -1;
+		f->pool[i].fd[0] = f->pool[i].fd[1] = f->pool[i].in = f->pool[i].p.proc.pidfd = -1;
 	for (s = (int)f->jobs; s >= 1; s--)
 		f->free_slots[f->nfree++] = s;
 	for (i = 0; i < 1 + 3 * (size_t)f->jobs; i++) {
@@ -1250,7 +1250,7 @@ run(struct fan *f)
 				}
 				shut |= j->fd[k] == -1;
 			}
-			if (pj[2].revents != 0 || (j->p.pidfd == -1 && j->p.pid > 0)) {
+			if (pj[2].revents != 0 || csp__fanproc_blind(&j->p)) {
 				if (reap_job(f, j) == -1)
 					return -1;
 			} else if (shut && settle(f, j) == -1) {

@@ -52,8 +52,7 @@ int csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_statu
 /* job.c: a job's process, as fanout.c and fanpipe.c both keep it */
 typedef struct csp__fanproc {
 	csp_fanout_job *pub;       /* its status, signal, times go there */
-	pid_t pid;                 /* leads its group; -1: none (not run, or its exec failed) */
-	int pidfd;                 /* readable once it exited; -1 none */
+	csp_proc proc;             /* leads its group (pidfd opened at once); pid -1: not run */
 	int reaped, stopping;      /* stopping: SIGTERM sent, SIGKILL at killat or its exit */
 	int64_t t0, deadline, killat;
 } csp__fanproc;
@@ -65,7 +64,8 @@ int csp__fanproc_spawn(csp__fanproc *p, csp_fanout_job *pub, const char *path,
                        char *const argv[], const int fds[3], int64_t timeout_ms);
 int csp__fanproc_fd(const csp__fanproc *p);
 int64_t csp__fanproc_due(const csp__fanproc *p, int64_t next);
-void csp__fanproc_signal(const csp__fanproc *p, int sig);
+int csp__fanproc_blind(const csp__fanproc *p);
+int csp__fanproc_running(const csp__fanproc *p);
 int csp__fanproc_reap(csp__fanproc *p);
 int64_t csp__fanproc_timeout(csp__fanproc *p, int64_t now, int64_t grace_ms, int64_t next,
                              int *stopped);

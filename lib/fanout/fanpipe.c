@@ -437,7 +437,7 @@ setup(struct pipefan *f)
 		f->free[f->nfree++] = &f->blks[i];
 	}
 	for (i = 0; i < f->n; i++)
-		f->w[i].to = f->w[i].from = f->w[i].p.pidfd = -1;
+		f->w[i].to = f->w[i].from = f->w[i].p.proc.pidfd = -1;
 	/* What the reader holds already is the start of the input. */
 	f->fill = blk_get(f);
 	if (blk_room(f->fill, r->tail - r->head) == -1)
@@ -523,7 +523,7 @@ run(struct pipefan *f)
 					f->live--;
 				}
 			for (i = 0; i < f->spawned; i++)
-				open += f->w[i].from != -1 || (!f->w[i].p.reaped && f->w[i].p.pid > 0);
+				open += f->w[i].from != -1 || csp__fanproc_running(&f->w[i].p);
 			if (open == 0)
 				return 0;
 		}
@@ -550,7 +550,7 @@ run(struct pipefan *f)
 			w = &f->w[i];
 			if (w->from != -1 && p[2 + 3 * i].revents != 0 && collect(f, w) == -1)
 				return -1;
-			if ((p[3 + 3 * i].revents != 0 || (w->p.pidfd == -1 && w->p.pid > 0)) &&
+			if ((p[3 + 3 * i].revents != 0 || csp__fanproc_blind(&w->p)) &&
 			    reap_worker(f, w) == -1)
 				return -1;
 			if (w->to == -1 || p[1 + 3 * i].revents == 0)
@@ -604,7 +604,7 @@ fail:
 		stop_all(&f);
 	o->exitval = csp__fanout_exitval(o, f.spawned, f.halt_status);
 	for (i = 0; i < f.n && f.w != NULL; i++)
-		if (f.w[i].p.pid > 0 && !f.w[i].p.reaped)
+		if (csp__fanproc_running(&f.w[i].p))
 			o->stopped = 1;
 	teardown(&f);
 	return ret;

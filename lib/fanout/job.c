@@ -1,8 +1,9 @@
 /*
  * job.c: a fan-out job's process, as the pool (fanout.c) and pipe mode's
  * workers (fanpipe.c) both keep it: started by vfork in a group of its own,
- * watched through a pidfd in the caller's reactor, timed out, stopped and
- * reaped, and only it: the program's other children are not ours to wait for.
+ * watched through a pidfd in the caller's reactor, timed out, stopped (by
+ * core's one stop) and reaped, and only it: the program's other children
+ * are not ours to wait for.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -72,11 +73,9 @@ csp__fanproc_spawn(csp__fanproc *p, csp_fanout_job *pub, const char *path,
                    char *const argv[], const int fds[3], int64_t timeout_ms)
 {
 	struct timeval tv;
-	csp_proc c;
 
 	p->pub = pub;
-	p->pid = -1;
-	p->pidfd = -1;
+	csp__proc_init(&p->proc, -1, CSP_SPAWN_PGROUP);
 	p->reaped = p->stopping = 0;
 	pub->status = -1;
 	pub->sig = pub->err = pub->timedout = 0;
@@ -84,22 +83,20 @@ csp__fanproc_spawn(csp__fanproc *p, csp_fanout_job *pub, const char *path,
 	pub->start_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	p->t0 = csp_now();
 	p->deadline = timeout_ms > 0 ? p->t0 + timeout_ms : CSP_FOREVER;
-	c.pid = 0;
 	if (argv == NULL) {
 		pub->status = 0;
 		p->reaped = 1;
 		return 0;
 	}
-	if (csp_vspawn(&c, path, argv, fds, CSP_SPAWN_PGROUP) == -1) {
-		if (c.pid != -1)
+	if (csp_vspawn(&p->proc, path, argv, fds, CSP_SPAWN_PGROUP) == -1) {
+		if (p->proc.pid != -1)
 			return -1;
 		pub->err = errno;
 		pub->status = csp_exec_status(errno);
 		p->reaped = 1;
 		return 0;
 	}
-	p->pid = c.pid;
-	p->pidfd = csp__pidfd(p->pid);  /* unreaped, the pid is surely this child */
+	p->proc.pidfd = csp__pidfd(p->proc.pid);  /* unreaped, the pid is surely this child */
 	return 0;
 }
 
@@ -107,27 +104,30 @@ csp__fanproc_spawn(csp__fanproc *p, csp_fanout_job *pub, const char *path,
 int
 csp__fanproc_fd(const csp__fanproc *p)
 {
-	return p->reaped ? -1 : p->pidfd;
+	return p->reaped ? -1 : p->proc.pidfd;
 }
 
 /* The longest the caller may wait before looking at p again without a pidfd. */
 int64_t
 csp__fanproc_due(const csp__fanproc *p, int64_t next)
 {
-	if (p->pid > 0 && !p->reaped && p->pidfd == -1)
+	if (csp__fanproc_blind(p))
 		return csp__min_deadline(next, csp_after(NO_PIDFD_STEP));
 	return next;
 }
 
-/* sig to p's group (and SIGCONT: a stopped process takes sig only when it runs). */
-void
-csp__fanproc_signal(const csp__fanproc *p, int sig)
+/* Is p running with no pidfd to tell its end: the caller looks for it without one. */
+int
+csp__fanproc_blind(const csp__fanproc *p)
 {
-	if (p->pid > 0 && !p->reaped) {
-		kill(-p->pid, sig);
-		if (sig != SIGKILL)
-			kill(-p->pid, SIGCONT);
-	}
+	return p->proc.pid > 0 && !p->reaped && p->proc.pidfd == -1;
+}
+
+/* Is p started and not yet reaped? */
+int
+csp__fanproc_running(const csp__fanproc *p)
+{
+	return p->proc.pid > 0 && !p->reaped;
 }
 
 /* Has p's leader exited (still unreaped)? */
@@ -137,7 +137,7 @@ exited(const csp__fanproc *p)
 	siginfo_t info;
 
 	info.si_pid = 0;
-	return waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	return waitid(P_PID, (id_t)p->proc.pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 	       info.si_pid != 0;
 }
 
@@ -145,8 +145,8 @@ static void
 reaped(csp__fanproc *p, int ws)
 {
 	p->reaped = 1;
-	csp__fan_close(&p->pidfd);
-	p->pub->status = csp__status(ws);
+	csp__fan_close(&p->proc.pidfd);
+	p->proc.status = p->pub->status = csp__status(ws);
 	p->pub->sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
 }
 
@@ -161,17 +161,17 @@ csp__fanproc_reap(csp__fanproc *p)
 	pid_t r;
 	int ws;
 
-	if (p->pid <= 0 || p->reaped)
+	if (!csp__fanproc_running(p))
 		return 0;
 	if (p->stopping) {
 		if (!exited(p))
 			return 0;
-		kill(-p->pid, SIGKILL);
+		csp__signal(&p->proc, SIGKILL);
 	}
 	do
-		r = waitpid(p->pid, &ws, WNOHANG);
+		r = waitpid(p->proc.pid, &ws, WNOHANG);
 	while (r == -1 && errno == EINTR);
-	if (r != p->pid)
+	if (r != p->proc.pid)
 		return 0;
 	reaped(p, ws);
 	return 1;
@@ -180,77 +180,68 @@ csp__fanproc_reap(csp__fanproc *p)
 /*
  * --timeout: SIGTERM to p's group at its deadline, SIGKILL a grace period
  * later (and again each second, should it still be there). Returns the
- * next time p needs a look, at the latest next.
+ * next time p needs a look, at the latest next. Not the one stop: one job
+ * at a time, while the loop goes on with the others, so no wait here.
  */
 int64_t
 csp__fanproc_timeout(csp__fanproc *p, int64_t now, int64_t grace_ms, int64_t next, int *stopped)
 {
-	if (p->pid <= 0 || p->reaped)
+	if (!csp__fanproc_running(p))
 		return next;
 	if (!p->stopping && p->deadline != CSP_FOREVER && now >= p->deadline) {
 		p->stopping = 1;
 		p->pub->timedout = 1;
 		*stopped = 1;
 		p->killat = now + grace_ms;
-		csp__fanproc_signal(p, SIGTERM);
+		csp__signal(&p->proc, SIGTERM);
 	} else if (p->stopping && now >= p->killat) {
-		csp__fanproc_signal(p, SIGKILL);
+		csp__signal(&p->proc, SIGKILL);
 		p->killat = now + 1000;
 	}
 	return csp__min_deadline(next, p->stopping ? p->killat : p->deadline);
 }
 
 /*
- * Stop the n jobs of ps (NULL entries skipped) together: SIGTERM to every
- * group, one grace period for the leaders to exit (watched through their
- * pidfds), then SIGKILL to every group and reap. 1 if one was running.
+ * Stop the n jobs of ps (NULL entries skipped) together, by core's one stop
+ * (SIGTERM to every group, one grace, SIGKILL to every group), without the
+ * walk of the program's tree: its other children are not ours. Reaped here,
+ * so that the log sees the signal, not 128+signal. 1 if one was running.
  */
 int
 csp__fanproc_stop(csp__fanproc *const *ps, int n, int64_t grace_ms)
 {
-	int64_t until = csp_after(grace_ms);
-	struct pollfd *pfd;
-	int i, m, some = 0, blind, ws, e = errno;
+	csp_proc **v;
+	int i, m = 0, ws, e = errno;
 
-	for (i = 0; i < n; i++)
-		if (ps[i] != NULL && ps[i]->pid > 0 && !ps[i]->reaped) {
-			ps[i]->stopping = 1;
-			csp__fanproc_signal(ps[i], SIGTERM);
-			some = 1;
-		}
-	pfd = calloc((size_t)n + CSP_DONE_DEPTH, sizeof(*pfd));
-	while (some && csp_now() < until) {
-		for (i = m = blind = 0; i < n; i++) {
-			if (ps[i] == NULL || ps[i]->pid <= 0 || ps[i]->reaped || exited(ps[i]))
-				continue;
-			if (pfd != NULL && ps[i]->pidfd != -1) {
-				pfd[m].fd = ps[i]->pidfd;
-				pfd[m++].events = POLLIN;
-			} else {
-				blind = 1;
-			}
-		}
-		if (m == 0 && !blind)
-			break;
-		csp__react(pfd, m, NULL, blind ? csp__min_deadline(until, csp_after(NO_PIDFD_STEP))
-		                                : until, 0);
-	}
-	free(pfd);
+	v = calloc((size_t)n + 1, sizeof(*v));
 	for (i = 0; i < n; i++) {
-		if (ps[i] == NULL || ps[i]->pid <= 0 || ps[i]->reaped)
+		if (ps[i] == NULL || !csp__fanproc_running(ps[i]))
 			continue;
-		kill(-ps[i]->pid, SIGKILL);
-		while (waitpid(ps[i]->pid, &ws, 0) == -1 && errno == EINTR)
+		ps[i]->stopping = 1;
+		if (v != NULL)
+			v[m++] = &ps[i]->proc;
+		else  /* no room to stop them together: each at once, no grace */
+			csp__stop(&ps[i]->proc, 0, 1, SIGTERM, 0, CSP__STOP_UNREAPED);
+	}
+	if (v != NULL)
+		csp__stopv(v, m, SIGTERM, grace_ms, CSP__STOP_UNREAPED);
+	free(v);
+	for (i = 0; i < n; i++) {
+		if (ps[i] == NULL || !csp__fanproc_running(ps[i]))
+			continue;
+		ws = SIGKILL;  /* what it got, should another wait have taken it */
+		while (waitpid(ps[i]->proc.pid, &ws, 0) == -1 && errno == EINTR)
 			;
 		reaped(ps[i], ws);
+		m = 1;
 	}
 	errno = e;
-	return some;
+	return m > 0;
 }
 
 /* Drop p's pidfd (a job freed without being reaped is never one: the stop reaps them all). */
 void
 csp__fanproc_free(csp__fanproc *p)
 {
-	csp__fan_close(&p->pidfd);
+	csp__fan_close(&p->proc.pidfd);
 }
