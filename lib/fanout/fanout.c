@@ -290,8 +290,7 @@ static int
 write_file(const char *dir, const char *name, const char *p, size_t n)
 {
 	char path[PATH_MAX];
-	ssize_t w;
-	int fd, e;
+	int fd;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
 		errno = ENAMETOOLONG;
@@ -299,15 +298,7 @@ write_file(const char *dir, const char *name, const char *p, size_t n)
 	}
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) == -1)
 		return -1;
-	for (; n > 0; p += w, n -= (size_t)w)
-		if ((w = write(fd, p, n)) == -1 && errno != EINTR)
-			break;
-		else if (w == -1)
-			w = 0;
-	e = errno;
-	close(fd);
-	errno = e;
-	return n == 0 ? 0 : -1;
+	return csp__write_close(fd, p, n);
 }
 
 /*

@@ -37,6 +37,7 @@ int csp__part_next(int fd, const csp_fanout_opt *o, off_t *at, size_t *len);
 int csp__part_send(int to, int fd, off_t at, size_t len);
 /* files.c: --files: a job's output in a new file of its own, its name in name */
 int csp__files_write(const csp_fanout_opt *o, const char *p, size_t n, char *name, size_t size);
+int csp__write_close(int fd, const char *p, size_t n);  /* all of p to fd, then closed */
 /* color.c: --ctag, --color: a job's colour by its number; a line painted as parallel paints it */
 size_t csp__color(long long seq, char *buf, size_t size);
 int csp__color_put(csp_wr *w, const char *tag, size_t taglen, const char *p, size_t n,
