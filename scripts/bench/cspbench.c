@@ -116,9 +116,10 @@ chan_sender(void *arg)
 		;
 }
 
-/* Messages per second, timed from the first value the receiver has. */
+/* Messages per second at capacity cap, timed from the first value the receiver has;
+ * the clock is read every mask+1 values. */
 static double
-chan_ours(int arg)
+chan_rate(size_t cap, long mask, const char *what)
 {
 	csp_chan c;
 	csp_keep k;
@@ -128,8 +129,7 @@ chan_ours(int arg)
 	int ok;
 	double t0, t1;
 
-	(void)arg;
-	if (csp_chan_make(&c, VAL, CHAN_CAP) == -1)
+	if (csp_chan_make(&c, VAL, cap) == -1)
 		err(1, "csp_chan_make");
 	csp_keep_init(&k);
 	csp_keep_send(&k, &c);
@@ -143,15 +143,22 @@ chan_ours(int arg)
 		if (csp_chan_recv(&c, &v, &ok, NULL) == -1 || !ok)
 			err(1, "csp_chan_recv");
 		if (v != want)
-			errx(1, "chan: got %llu, want %llu", (unsigned long long)v,
+			errx(1, "%s: got %llu, want %llu", what, (unsigned long long)v,
 			    (unsigned long long)want);
-		if ((++n & 1023) == 0 && (t1 = now()) - t0 >= dur)
+		if ((++n & mask) == 0 && (t1 = now()) - t0 >= dur)
 			break;
 	}
 	csp_chan_close_recv(&c);
 	wait_go(&p);
 	csp_chan_free(&c);
 	return (double)n / (t1 - t0) / 1e3;
+}
+
+static double
+chan_ours(int arg)
+{
+	(void)arg;
+	return chan_rate(CHAN_CAP, 1023, "chan");
 }
 
 static double
@@ -193,38 +200,8 @@ chan_raw(int arg)
 static double
 chan0_ours(int arg)
 {
-	csp_chan c;
-	csp_keep k;
-	csp_proc p;
-	uint64_t v, want;
-	long n = 0;
-	int ok;
-	double t0, t1;
-
 	(void)arg;
-	if (csp_chan_make(&c, VAL, 0) == -1)
-		err(1, "csp_chan_make");
-	csp_keep_init(&k);
-	csp_keep_send(&k, &c);
-	if (csp_go(&p, "bench-send", &k, chan_sender, &c) == -1)
-		err(1, "csp_go");
-	csp_chan_close(&c);
-	if (csp_chan_recv(&c, &v, &ok, NULL) == -1 || !ok)
-		err(1, "csp_chan_recv");
-	t0 = now();
-	for (want = 1;; want++) {
-		if (csp_chan_recv(&c, &v, &ok, NULL) == -1 || !ok)
-			err(1, "csp_chan_recv");
-		if (v != want)
-			errx(1, "chan0: got %llu, want %llu", (unsigned long long)v,
-			    (unsigned long long)want);
-		if ((++n & 255) == 0 && (t1 = now()) - t0 >= dur)
-			break;
-	}
-	csp_chan_close_recv(&c);
-	wait_go(&p);
-	csp_chan_free(&c);
-	return (double)n / (t1 - t0) / 1e3;
+	return chan_rate(0, 255, "chan0");
 }
 
 /* A round trip per value: the writer waits for the reader's byte before the next. */
