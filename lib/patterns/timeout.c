@@ -84,7 +84,8 @@ finish(csp_timeout_cmd *t, csp_proc *p, int64_t wait_ms, const csp_done *done)
 int
 csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done)
 {
-	int flags = CSP_SPAWN_INHERIT, sig = t->sig != 0 ? t->sig : SIGTERM, e;
+	int flags = CSP_SPAWN_INHERIT, sig = t->sig != 0 ? t->sig : SIGTERM, e, r;
+	unsigned long long ign;
 	csp_proc p;
 
 	t->status = -1;
@@ -92,10 +93,14 @@ csp_timeout(csp_timeout_cmd *t, int64_t deadline, const csp_done *done)
 	if (!(t->flags & CSP_TIMEOUT_FOREGROUND))
 		flags |= CSP_SPAWN_PGROUP;
 	/* The signal it will get is its default again, as coreutils timeout leaves it:
-	 * one our parent ignored (nohup -s HUP) would make the deadline powerless. */
+	 * one our parent ignored (nohup -s HUP) would make the deadline powerless.
+	 * For this spawn only: we still ignore it from the terminal, as before. */
+	ign = csp__ign;
 	if (sig <= 64)
 		csp__ign &= ~(1ULL << (sig - 1));
-	if (csp_spawn(&p, t->argv, NULL, flags) == -1)
+	r = csp_spawn(&p, t->argv, NULL, flags);
+	csp__ign = ign;
+	if (r == -1)
 		return -1;
 	if (wait_cmd(&p, done, deadline) == -1) {
 		if (errno == ETIMEDOUT || errno == ECANCELED)
