@@ -797,17 +797,8 @@ static int
 halt_check(struct fan *f, struct job *j)
 {
 	csp_fanout_opt *o = f->o;
-	long long n = o->halt_why == CSP_HALT_FAIL ? o->failed :
-	              o->halt_why == CSP_HALT_SUCCESS ? o->succeeded : o->failed + o->succeeded;
-	long long total = f->total >= 0 ? f->total : f->eof ? f->next_seq : -1;
-	int hit;
+	int hit = csp__halt_hit(o, f->total >= 0 ? f->total : f->eof ? f->next_seq : -1);
 
-	if (o->halt_when == CSP_HALT_NEVER || o->halted)
-		return 0;
-	if (o->halt_pct > 0)
-		hit = total > 0 && n * 100 >= (long long)o->halt_pct * total;
-	else
-		hit = n >= o->halt_n;
 	if (hit) {
 		o->halted = 1;
 		f->stop_new = 1;

@@ -50,6 +50,7 @@ int64_t csp__timeout_pct(struct csp__runtimes **rt, int64_t ms, double pct);
 #define CSP__GATE_MS 250
 int csp__gate_shut(const csp_fanout_opt *o);
 int csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status);
+int csp__halt_hit(const csp_fanout_opt *o, long long total);  /* halt.c: --halt met? */
 /* job.c: a job's process, as fanout.c and fanpipe.c both keep it */
 typedef struct csp__fanproc {
 	csp_fanout_job *pub;       /* its status, signal, times go there */

@@ -350,7 +350,6 @@ static void
 ended(struct pipefan *f, struct worker *w)
 {
 	csp_fanout_opt *o = f->o;
-	long long n;
 
 	w->pub.runtime_ms = csp_now() - w->p.t0;
 	if (w->pub.status != 0)
@@ -358,17 +357,11 @@ ended(struct pipefan *f, struct worker *w)
 	else
 		o->succeeded++;
 	o->total++;
-	if (o->halt_when != CSP_HALT_NEVER && !o->halted) {
-		n = o->halt_why == CSP_HALT_FAIL ? o->failed :
-		    o->halt_why == CSP_HALT_SUCCESS ? o->succeeded : o->failed + o->succeeded;
-		/* A percentage of all workers: their number is known once the input has ended. */
-		if (o->halt_pct > 0 ? f->eof && f->head == NULL &&
-		                      n * 100 >= (long long)o->halt_pct * f->spawned
-		                    : n >= o->halt_n) {
-			o->halted = 1;
-			w->pub.halts = 1;
-			f->halt_status = w->pub.status;
-		}
+	/* A percentage of all workers: their number is known once the input has ended. */
+	if (csp__halt_hit(o, f->eof && f->head == NULL ? f->spawned : -1)) {
+		o->halted = 1;
+		w->pub.halts = 1;
+		f->halt_status = w->pub.status;
 	}
 	if (o->joblog_fd != -1)
 		csp_joblog_write(o->joblog_fd, &w->pub);

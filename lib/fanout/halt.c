@@ -84,3 +84,20 @@ csp__fanout_exitval(const csp_fanout_opt *o, long long total, int halt_status)
 		return total > 0 ? (int)((o->failed * 100 + total - 1) / total) : 0;
 	return o->failed > 100 ? 101 : (int)o->failed;
 }
+
+/*
+ * Has o's --halt condition been met, by the counts so far? total is how
+ * many jobs there are in all, or -1 while unknown (a percentage waits).
+ */
+int
+csp__halt_hit(const csp_fanout_opt *o, long long total)
+{
+	long long n = o->halt_why == CSP_HALT_FAIL ? o->failed :
+	              o->halt_why == CSP_HALT_SUCCESS ? o->succeeded : o->failed + o->succeeded;
+
+	if (o->halt_when == CSP_HALT_NEVER || o->halted)
+		return 0;
+	if (o->halt_pct > 0)
+		return total > 0 && n * 100 >= (long long)o->halt_pct * total;
+	return n >= o->halt_n;
+}
