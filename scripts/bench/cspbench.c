@@ -9,9 +9,12 @@
  * want it at or below.
  *
  * usage: cspbench [-q] [-v] [-r rounds] [-t seconds] [case ...]
- * cases: chan chan0 stream spawn cancel select (select2 select16 select256), all
- * by default. -q is the quick mode (fewer, shorter rounds); -v prints every
- * round on stderr.
+ *        cspbench -p jobs command [arg ...] < records
+ * cases: chan chan0 stream spawn exec cancel select (select2 select16 select256),
+ * all by default. -q is the quick mode (fewer, shorter rounds); -v prints every
+ * round on stderr. -p is the per-job floor for scripts/bench/commands: it runs
+ * "command arg... RECORD" for each line read, jobs at a time, with vfork,
+ * execve and waitpid and nothing else, the least any per-record tool can spend.
  */
 #define _GNU_SOURCE
 #include <err.h>
@@ -39,6 +42,8 @@
 #define NCANCEL 1000            /* case 4 */
 #define GROUP (CSP_KEEP_MAX / 2) /* send ends one goroutine process can keep */
 #define MAXSEL 256
+
+extern char **environ;
 
 static double dur = 0.2;        /* seconds per round of a rate case */
 static int nspawn = 1000;       /* spawns per round of case 3 */
@@ -368,6 +373,46 @@ spawn_raw(int arg)
 	return (now() - t0) / nspawn * 1e6;
 }
 
+/* ---- 3b: spawn of a program, exec, exit, reap ---------------------------- */
+
+static char *true_argv[] = { "/bin/true", NULL };
+
+/* Microseconds per /bin/true run to its end, one at a time; a quarter of nspawn. */
+static double
+exec_ours(int arg)
+{
+	csp_proc p;
+	double t0;
+	int i, n = nspawn / 4;
+
+	(void)arg;
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		if (csp_spawn(&p, true_argv, NULL, 0) == -1)
+			err(1, "csp_spawn %s", true_argv[0]);
+		wait_go(&p);
+	}
+	return (now() - t0) / n * 1e6;
+}
+
+static double
+exec_raw(int arg)
+{
+	double t0;
+	int i, n = nspawn / 4;
+
+	(void)arg;
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		if (xfork() == 0) {
+			execve(true_argv[0], true_argv, environ);
+			_exit(127);
+		}
+		reap(-1);
+	}
+	return (now() - t0) / n * 1e6;
+}
+
 /* ---- 4: cancel 1000 blocked processes, until every one is reaped -------- */
 
 static int ready_wfd;
@@ -628,6 +673,8 @@ static const struct kase cases[] = {
 	  "stream: send_many/recv_many of 8192 values vs write/read of 64 KiB, same pipe size" },
 	{ "spawn-exit-reap", "spawn", "us/op", 1, 1.2, spawn_ours, spawn_raw, 0,
 	  "spawn: csp_go(empty fn)+csp_proc_wait vs fork+_exit+waitpid" },
+	{ "spawn-exec-reap", "exec", "us/op", 1, 1.2, exec_ours, exec_raw, 0,
+	  "exec: csp_spawn of /bin/true+csp_proc_wait (a vfork start) vs fork+execve+waitpid" },
 	{ "cancel-1000", "cancel", "ms", 1, 1.2, cancel_ours, cancel_raw, 0,
 	  "cancel: 1000 children blocked in csp_done_wait (raw: read of a pipe), timed from\n"
 	  "#   csp_cancel (raw: close of the write end) until each is reaped; spawning is not timed" },
@@ -716,12 +763,69 @@ loadavg(void)
 	fclose(f);
 }
 
+/* vfork and execve only: glibc's posix_spawn also sets every signal's action in the child. */
+static pid_t __attribute__((noinline))
+floor_spawn(const char *path, char **argv)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		execve(path, argv, environ);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * The per-job floor: "cmd... RECORD" for each line of stdin, par at a time,
+ * a vfork start of the path found once, and waitpid; no fd, signal or output
+ * handling at all. Exits 1 if a job failed.
+ */
+static int
+floor_jobs(int par, char **cmd, int ncmd)
+{
+	char path[4096], *line = NULL, **argv;
+	size_t cap = 0;
+	ssize_t len;
+	pid_t pid;
+	int running = 0, ws, failed = 0;
+
+	if (csp_lookpath(cmd[0], path, sizeof(path)) == -1)
+		err(127, "%s", cmd[0]);
+	if ((argv = calloc((size_t)ncmd + 2, sizeof(*argv))) == NULL)
+		err(1, "calloc");
+	memcpy(argv, cmd, (size_t)ncmd * sizeof(*argv));
+	for (;;) {
+		if (running == par || ((len = getline(&line, &cap, stdin)) == -1 && running > 0)) {
+			if (wait(&ws) == -1)
+				err(1, "wait");
+			failed |= !WIFEXITED(ws) || WEXITSTATUS(ws) != 0;
+			running--;
+			continue;
+		}
+		if (len == -1)
+			break;
+		if (len > 0 && line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		argv[ncmd] = line;
+		if ((pid = floor_spawn(path, argv)) == -1)
+			err(1, "vfork");
+		running++;
+	}
+	if (ferror(stdin))
+		err(1, "stdin");
+	free(argv);
+	free(line);
+	return failed;
+}
+
 static void
 usage(void)
 {
 	int i;
 
-	fprintf(stderr, "usage: cspbench [-q] [-v] [-r rounds] [-t seconds] [case ...]\ncases:");
+	fprintf(stderr, "usage: cspbench [-q] [-v] [-r rounds] [-t seconds] [case ...]\n"
+	    "       cspbench -p jobs command [arg ...] < records\ncases:");
 	for (i = 0; i < NCASE; i++)
 		fprintf(stderr, " %s", cases[i].group);
 	fprintf(stderr, " select\n");
@@ -733,10 +837,15 @@ main(int argc, char *argv[])
 {
 	struct rlimit rl;
 	const char *errstr;
-	int c, i, j, rounds = 7, nrun = 0, npass = 0;
+	int c, i, j, rounds = 7, nrun = 0, npass = 0, par = 0;
 
-	while ((c = getopt(argc, argv, "qr:t:v")) != -1) {
+	while ((c = getopt(argc, argv, "+p:qr:t:v")) != -1) {
 		switch (c) {
+		case 'p':
+			par = (int)strtonum(optarg, 1, 1024, &errstr);
+			if (errstr != NULL)
+				errx(2, "jobs %s: %s", optarg, errstr);
+			break;
 		case 'q':
 			rounds = 3;
 			dur = 0.08;
@@ -761,6 +870,11 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (par > 0) {
+		if (argc == 0)
+			usage();
+		return floor_jobs(par, argv, argc);
+	}
 	for (i = 0; i < argc; i++) {
 		for (j = 0; j < NCASE; j++)
 			if (selected(&cases[j], 1, &argv[i]))
