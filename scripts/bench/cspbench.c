@@ -413,6 +413,36 @@ exec_raw(int arg)
 	return (now() - t0) / n * 1e6;
 }
 
+/* vfork and execve only: glibc's posix_spawn also sets every signal's action in the child. */
+static pid_t __attribute__((noinline))
+floor_spawn(const char *path, char **argv)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		execve(path, argv, environ);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The same against the least a start can be: vfork, execve, waitpid. */
+static double
+exec_vfork(int arg)
+{
+	double t0;
+	int i, n = nspawn / 4;
+
+	(void)arg;
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		if (floor_spawn(true_argv[0], true_argv) == -1)
+			err(1, "vfork");
+		reap(-1);
+	}
+	return (now() - t0) / n * 1e6;
+}
+
 /* ---- 4: cancel 1000 blocked processes, until every one is reaped -------- */
 
 static int ready_wfd;
@@ -675,6 +705,8 @@ static const struct kase cases[] = {
 	  "spawn: csp_go(empty fn)+csp_proc_wait vs fork+_exit+waitpid" },
 	{ "spawn-exec-reap", "exec", "us/op", 1, 1.2, exec_ours, exec_raw, 0,
 	  "exec: csp_spawn of /bin/true+csp_proc_wait (a vfork start) vs fork+execve+waitpid" },
+	{ "spawn-exec-vfork", "exec", "us/op", 1, 1.2, exec_ours, exec_vfork, 0,
+	  "  spawn-exec-vfork: the same csp_spawn vs vfork+execve+waitpid, a child doing nothing else" },
 	{ "cancel-1000", "cancel", "ms", 1, 1.2, cancel_ours, cancel_raw, 0,
 	  "cancel: 1000 children blocked in csp_done_wait (raw: read of a pipe), timed from\n"
 	  "#   csp_cancel (raw: close of the write end) until each is reaped; spawning is not timed" },
@@ -761,19 +793,6 @@ loadavg(void)
 		printf("# load average %.2f on %ld CPUs: other work is running, the figures"
 		    " will be noisy\n", l1, ncpu);
 	fclose(f);
-}
-
-/* vfork and execve only: glibc's posix_spawn also sets every signal's action in the child. */
-static pid_t __attribute__((noinline))
-floor_spawn(const char *path, char **argv)
-{
-	pid_t pid = vfork();
-
-	if (pid == 0) {
-		execve(path, argv, environ);
-		_exit(127);
-	}
-	return pid;
 }
 
 /*
