@@ -19,6 +19,9 @@ start_g() {
 
 start_a() {
 	SSHD_PATH=/usr/bin:/bin sshd_start a
+	if $SSH a 'command -v csp-timeout' </dev/null >/dev/null 2>&1; then
+		skip "csp-timeout is installed in /usr/bin or /bin here: no host without cspipe to test"
+	fi
 }
 
 # A failed test's survivors go too, so none is counted by the next run.
@@ -60,10 +63,17 @@ stop_left() {
 @test "the guardian is used where csp-timeout is on the remote PATH, or --env PATH puts it there" {
 	start_g
 	start_a
-	leakfree csp-fanout -k --ssh "$SSH" -S 1/g,1/a --tag sh -c 'ps -o comm= -p $PPID' ::: x y
+	# stderr aside: a login shell's own chatter there (a .bashrc) is not the jobs'.
+	leakfree sh -c 'csp-fanout --ssh "$SSH" -S 1/g sh -c "ps -o comm= -p \$PPID" ::: x 2>"$1"' \
+		sh "$BATS_TEST_TMPDIR/err"
 	assert_success
-	assert_output "$(printf 'x\tcsp-timeout\ny\tsh')"
-	leakfree csp-fanout --ssh "$SSH" -S 1/a --env PATH sh -c 'ps -o comm= -p $PPID' ::: x
+	assert_output csp-timeout
+	leakfree sh -c 'csp-fanout --ssh "$SSH" -S 1/a sh -c "ps -o comm= -p \$PPID" ::: x 2>"$1"' \
+		sh "$BATS_TEST_TMPDIR/err"
+	assert_success
+	assert_output sh
+	leakfree sh -c 'csp-fanout --ssh "$SSH" -S 1/a --env PATH sh -c "ps -o comm= -p \$PPID" ::: x 2>"$1"' \
+		sh "$BATS_TEST_TMPDIR/err"
 	assert_success
 	assert_output csp-timeout
 }
