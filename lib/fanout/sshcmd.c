@@ -19,21 +19,29 @@
  * (its block), then EOF. After those, EOF on ssh's stdin (ssh killed, the
  * connection dropped, cspipe gone) stops the job's group and every process
  * descended from the wrapper at that moment (escapers whose parents still
- * live): SIGTERM, 1 s, SIGKILL. When the job ends its group goes (what it
+ * live): SIGTERM, then SIGKILL. When the job ends its group goes (what it
  * left in it), and the wrapper exits with the job's status. The watcher of
  * MODE N is no member of the job's pipeline: dash's wait would wait for it.
  * It reads with the shell's read, one fork a job less than a cat.
+ * Where csp-timeout is on the remote PATH (after the NAME=VALUEs, so --env
+ * PATH counts), the job runs as "csp-timeout 0 COMMAND...": cspipe's
+ * guardian, a subreaper, so an escaper whose parents have exited is still
+ * its descendant; the SIGTERM reaches it, it stops the whole tree, and the
+ * wrapper waits for that instead of a fixed second before its SIGKILL.
  */
 const char csp__ssh_wrapper[] =
 	"m=$1 d=$2; shift 2\n"
 	"while [ \"$1\" != -- ]; do export \"$1\"; shift; done; shift\n"
 	"if [ -n \"$d\" ]; then mkdir -p -- \"$d\" && cd -- \"$d\" || exit 255; fi\n"
+	"g=; if command -v csp-timeout >/dev/null 2>&1; then g=1; set -- csp-timeout 0 \"$@\"; fi\n"
 	"t() {\n"
 	"\ttrap '' TERM\n"
 	"\tl=$(ps -A -o pid= -o ppid= 2>/dev/null | awk -v r=$$ '{ p[$1] = $2 }\n"
 	"\t\tEND { d[r] = 1; do { c = 0; for (k in p) if (!(k in d) && (p[k] in d)) { d[k] = 1; c = 1 } } while (c)\n"
 	"\t\t\tfor (k in d) if (k != r) printf \"%s \", k }')\n"
-	"\tkill -TERM $l 0 2>/dev/null; sleep 1; kill -KILL $l 0 2>/dev/null; exit 255\n"
+	"\tkill -TERM $l 0 2>/dev/null\n"
+	"\tif [ -n \"$g\" ]; then wait $j; else sleep 1; fi\n"
+	"\tkill -KILL $l 0 2>/dev/null; exit 255\n"
 	"}\n"
 	"exec 3<&0 </dev/null\n"
 	"trap t USR1\n"

@@ -11,7 +11,8 @@
 # sshd_netns_start NAME runs one in a network namespace of its own, reached
 # over a veth pair (skips where namespaces cannot be made). Nothing is sent
 # to any address but loopback and those namespaces. sshd_teardown stops every
-# sshd started here, by pid, and removes the namespaces.
+# sshd started here, by pid, and removes the namespaces. SSHD_PATH, when set
+# as a server starts, is the PATH its remote sessions get (SetEnv).
 
 SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
 
@@ -34,7 +35,7 @@ sshd_setup() {
 	export SSH SSHD_DIR
 }
 
-# sshd_config for one server listening on $2:$3.
+# sshd_config for one server listening on $2:$3; with SSHD_PATH set, its sessions' PATH.
 _sshd_config() {
 	cat > "$SSHD_DIR/sshd_$1.conf" <<CONF
 ListenAddress $2:$3
@@ -49,6 +50,7 @@ StrictModes no
 MaxSessions 64
 MaxStartups 64
 LogLevel ERROR
+${SSHD_PATH:+SetEnv PATH=$SSHD_PATH}
 CONF
 }
 
