@@ -277,10 +277,11 @@ fanout_bg_check() {
 # Kill host a under fanout_bg with --retries $1 and a job log while a job runs there (its
 # sleep told apart by the port it came in by); $st is the status.
 fanout_bg_lost() {
-	local i=0
+	local i=0 port
 	sshd_start b
+	eval "port=\$SSHD_PORT_a"
 	fanout_bg --retries "$1" --joblog "$BATS_TEST_TMPDIR/log" --ssh "$SSH" -S 2/a,2/b sh -c \
-		"case \$SSH_CONNECTION in *' $SSHD_PORT_a') sleep 0.3128 ;; *) sleep 0.3127 ;; esac; echo r \$0"
+		"case \$SSH_CONNECTION in *' $port') sleep 0.3128 ;; *) sleep 0.3127 ;; esac; echo r \$0"
 	while [ "$(remote_count 'sleep 0.3128')" -eq 0 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
 	sshd_kill a
 	st=0
@@ -299,7 +300,7 @@ fanout_bg_lost() {
 	assert_equal "$st" "$n"
 	assert_equal "$(awk -F'\t' 'NR > 1 && $7 == 255 { print $2 }' "$T/log" | sort -u)" a
 	assert_equal "$(grep -c "its host a went down under it (run 1, not run again)" "$T/err")" "$n"
-	for s in $(cat "$T/lost"); do grep -q "job $s failed: its host a went down" "$T/err"; done
+	while read -r s; do grep -q "job $s failed: its host a went down" "$T/err"; done < "$T/lost"
 	assert_equal "$(cat "$T/out")" "$(seq 40 | grep -vxF -f "$T/lost" | sed 's/^/r /')"
 	# Each job logged once.
 	assert_equal "$(awk -F'\t' 'NR > 1 { print $1 }' "$T/log" | sort -n)" "$(seq 40)"
@@ -311,7 +312,7 @@ fanout_bg_lost() {
 	assert_equal "$(cat "$T/out")" "$(printf 'r %s\n' $(seq 40))"
 	assert_equal "$(awk -F'\t' 'NR > 1 { print $1 }' "$T/log" | sort -n)" "$(seq 40)"
 	assert_equal "$(awk -F'\t' 'NR > 1 && $7 != 0' "$T/log")" ""
-	! grep -q "went down under it" "$T/err"
+	assert_equal "$(grep -c "went down under it" "$T/err")" 0
 }
 
 @test "--retries 1: a job given to a host whose master had gone never ran there: moved, not counted" {
