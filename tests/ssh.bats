@@ -344,3 +344,22 @@ fanout_bg_lost() {
 	assert_equal "$(cut -f1,2,7 "$T/log" | tail -n +2)" "$(printf '1\ta\t0\n2\tb\t0')"
 	grep -q "host a: connection lost" "$T/err"
 }
+
+@test "-k: the next job in order, moved off its lost host, has its output written once" {
+	sshd_start b
+	T=$BATS_TEST_TMPDIR
+	# Job 1 is on a and next in order once job 2 has ended on b; then a goes.
+	csp-leakcheck -t 3s -o "$T/leaks" -- csp-fanout -k --joblog "$T/log" --ssh "$SSH" -S 1/a,1/b \
+		sh -c 'echo s $0; [ $0 = 2 ] || sleep 1.3128; echo r $0' ::: 1 2 >"$T/out" 2>"$T/err" 3>&- &
+	BG=$!
+	local i=0 st=0
+	while ! grep -q '^2	b	' "$T/log" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+	sshd_kill a
+	wait "$BG" || st=$?
+	cat "$T/err"
+	[ ! -s "$T/leaks" ] || { cat "$T/leaks"; false; }
+	assert_equal "$st" 0
+	grep -q "host a: connection lost" "$T/err"
+	assert_equal "$(cat "$T/out")" "$(printf 's 1\nr 1\ns 2\nr 2')"
+	assert_equal "$(cut -f1,2 "$T/log" | tail -n +2 | sort)" "$(printf '1\tb\n2\tb')"
+}
