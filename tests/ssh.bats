@@ -363,3 +363,27 @@ fanout_bg_lost() {
 	assert_equal "$(cat "$T/out")" "$(printf 's 1\nr 1\ns 2\nr 2')"
 	assert_equal "$(cut -f1,2 "$T/log" | tail -n +2 | sort)" "$(printf '1\tb\n2\tb')"
 }
+
+@test "--retries 1: the last host lost with records to go ends the run with 'Host is down', no hang" {
+	T=$BATS_TEST_TMPDIR
+	csp-leakcheck -t 3s -o "$T/leaks" -- sh -c 'seq 3 | csp-fanout --retries 1 --ssh "$SSH" -S 1/a sh -c "sleep 0.3129; echo r \$0"' \
+		>"$T/out" 2>"$T/err" 3>&- &
+	BG=$!
+	local i=0 st=0
+	while [ "$(remote_count 'sleep 0.3129')" -eq 0 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+	sshd_kill a
+	i=0
+	while kill -0 "$BG" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+	if kill -0 "$BG" 2>/dev/null; then
+		kill "$BG"
+		wait "$BG" || true
+		echo "hung: still running after 15 s"
+		false
+	fi
+	wait "$BG" || st=$?
+	cat "$T/out" "$T/err"
+	[ ! -s "$T/leaks" ] || { cat "$T/leaks"; false; }
+	assert_equal "$st" 255
+	grep -q "job 1 failed: its host a went down" "$T/err"
+	grep -q "Host is down" "$T/err"
+}
