@@ -651,7 +651,8 @@ ended(const csp_fanout_job *job, void *arg)
 	char line[256];
 	int i;
 
-	if ((job->err != 0 || job->timedout || job->halts || job->cut > 0) && r->err != NULL)
+	if ((job->err != 0 || job->timedout || job->halts || job->cut > 0 || job->lost) &&
+	    r->err != NULL)
 		csp_wr_flush(r->err, NULL);
 	if (job->err != 0) {
 		for (i = 0; i < r->nseen; i++)
@@ -671,6 +672,9 @@ ended(const csp_fanout_job *job, void *arg)
 		      job->seq, job->sig, job->cut, cmdline(job, line, sizeof(line)));
 	if (job->timedout)
 		warnx("job %lld timed out: %s", job->seq, cmdline(job, line, sizeof(line)));
+	if (job->lost)
+		warnx("job %lld failed: its host %s went down under it (run %d, not run again): %s",
+		      job->seq, job->host, job->tries, cmdline(job, line, sizeof(line)));
 	if (job->halts)
 		warnx("halting: job %lld %s with status %d: %s", job->seq,
 		      job->status == 0 ? "succeeded" : "failed", job->status,
@@ -748,7 +752,7 @@ static void
 host_down(const char *host, const char *why, void *arg)
 {
 	(void)arg;
-	warnx("host %s: %s: left out, its jobs go to the others", host, why);
+	warnx("host %s: %s: left out, no more jobs go there", host, why);
 }
 
 /* The hosts connected and the slots counted: o->hosts and o->jobs set. */

@@ -423,6 +423,7 @@ typedef struct csp_fanout_job {
 	long long sent, received; /* bytes to its stdin, from its stdout */
 	long long cut;            /* --pipe: last bytes of a signal-killed worker, dropped */
 	const char *host;         /* -S: the login it ran on (":" here); NULL without hosts */
+	int lost;                 /* -S: its host went down under it and it was not run again */
 } csp_fanout_job;
 typedef struct csp_fanout_opt {
 	char *const *argv;        /* the command, with replacement strings */
@@ -435,7 +436,8 @@ typedef struct csp_fanout_opt {
 	int64_t timeout_ms;       /* per job; 0 none */
 	double timeout_pct;       /* --timeout N%: N% of the median success; timeout_ms follows it */
 	int64_t grace_ms;         /* between SIGTERM and SIGKILL */
-	long long retries;        /* runs of a failing job; 0 until it succeeds */
+	long long retries;        /* runs of a failing job; 0 until it succeeds; -1 (the default)
+	                             one, and a run lost with its host (-S) not counted */
 	size_t block;             /* CSP_FANOUT_PIPE: bytes per block */
 	int joblog_fd, bar_fd;    /* -1: none */
 	csp_wr *err;              /* jobs' stderr, captured; NULL: ours, shared */

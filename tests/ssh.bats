@@ -270,3 +270,120 @@ fanout_bg_check() {
 	assert_line "status: 130"
 	assert_line "left: 0"
 }
+
+# host loss and --retries
+# A run lost with its host is one of the job's --retries n tries; without --retries it is free.
+
+# Kill host a under fanout_bg with --retries $1 and a job log while a job runs there (its
+# sleep told apart by the port it came in by); $st is the status.
+fanout_bg_lost() {
+	local i=0 port
+	sshd_start b
+	eval "port=\$SSHD_PORT_a"
+	fanout_bg --retries "$1" --joblog "$BATS_TEST_TMPDIR/log" --ssh "$SSH" -S 2/a,2/b sh -c \
+		"case \$SSH_CONNECTION in *' $port') sleep 0.3128 ;; *) sleep 0.3127 ;; esac; echo r \$0"
+	while [ "$(remote_count 'sleep 0.3128')" -eq 0 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+	sshd_kill a
+	st=0
+	wait "$BG" || st=$?
+	cat "$T/err"
+	[ ! -s "$T/leaks" ] || { cat "$T/leaks"; false; }
+	grep -q "host a: connection lost" "$T/err"
+}
+
+@test "--retries 1: a job whose host is killed under it ends failed, said and logged, not run again" {
+	fanout_bg_lost 1
+	# The lost jobs: status 255 on host a in the log, one line each on stderr, missing from the output.
+	awk -F'\t' 'NR > 1 && $7 == 255 { print $1 }' "$T/log" > "$T/lost"
+	n=$(wc -l < "$T/lost")
+	[ "$n" -ge 1 ]
+	assert_equal "$st" "$n"
+	assert_equal "$(awk -F'\t' 'NR > 1 && $7 == 255 { print $2 }' "$T/log" | sort -u)" a
+	assert_equal "$(grep -c "its host a went down under it (run 1, not run again)" "$T/err")" "$n"
+	while read -r s; do grep -q "job $s failed: its host a went down" "$T/err"; done < "$T/lost"
+	assert_equal "$(cat "$T/out")" "$(seq 40 | grep -vxF -f "$T/lost" | sed 's/^/r /')"
+	# Each job logged once.
+	assert_equal "$(awk -F'\t' 'NR > 1 { print $1 }' "$T/log" | sort -n)" "$(seq 40)"
+}
+
+@test "--retries 3: a job whose host is killed under it finishes on the other, logged once" {
+	fanout_bg_lost 3
+	assert_equal "$st" 0
+	assert_equal "$(cat "$T/out")" "$(printf 'r %s\n' $(seq 40))"
+	assert_equal "$(awk -F'\t' 'NR > 1 { print $1 }' "$T/log" | sort -n)" "$(seq 40)"
+	assert_equal "$(awk -F'\t' 'NR > 1 && $7 != 0' "$T/log")" ""
+	assert_equal "$(grep -c "went down under it" "$T/err")" 0
+}
+
+@test "--retries 1: a job given to a host whose master had gone never ran there: moved, not counted" {
+	sshd_start b
+	T=$BATS_TEST_TMPDIR
+	mkdir "$T/t"
+	mkfifo "$T/in"
+	TMPDIR=$T/t csp-leakcheck -t 3s -o "$T/leaks" -- csp-fanout --retries 1 --joblog "$T/log" \
+		--ssh "$SSH" -S 1/a,1/b sh -c 'echo r $0' <"$T/in" >"$T/out" 2>"$T/err" 3>&- &
+	BG=$!
+	exec 4>"$T/in"
+	echo 1 >&4
+	local i=0 m
+	while [ "$(wc -l 2>/dev/null <"$T/log" || echo 0)" -lt 2 ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+	# Host a goes while idle; the next job is given to it once its master has exited.
+	m=$(pgrep -f -- "-M -N -T -o ControlPath=$T/t/cspssh\.[A-Za-z0-9]+/0 ")
+	[ -n "$m" ]
+	sshd_kill a
+	i=0
+	while [ "$(ps -o stat= -p "$m")" != Z ] && kill -0 "$m" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+	echo 2 >&4
+	exec 4>&-
+	st=0
+	wait "$BG" || st=$?
+	cat "$T/err"
+	[ ! -s "$T/leaks" ] || { cat "$T/leaks"; false; }
+	assert_equal "$st" 0
+	assert_equal "$(sort "$T/out")" "$(printf 'r %s\n' 1 2)"
+	assert_equal "$(cut -f1,2,7 "$T/log" | tail -n +2)" "$(printf '1\ta\t0\n2\tb\t0')"
+	grep -q "host a: connection lost" "$T/err"
+}
+
+@test "-k: the next job in order, moved off its lost host, has its output written once" {
+	sshd_start b
+	T=$BATS_TEST_TMPDIR
+	# Job 1 is on a and next in order once job 2 has ended on b; then a goes.
+	csp-leakcheck -t 3s -o "$T/leaks" -- csp-fanout -k --joblog "$T/log" --ssh "$SSH" -S 1/a,1/b \
+		sh -c 'echo s $0; [ $0 = 2 ] || sleep 1.3128; echo r $0' ::: 1 2 >"$T/out" 2>"$T/err" 3>&- &
+	BG=$!
+	local i=0 st=0
+	while ! grep -q '^2	b	' "$T/log" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+	sshd_kill a
+	wait "$BG" || st=$?
+	cat "$T/err"
+	[ ! -s "$T/leaks" ] || { cat "$T/leaks"; false; }
+	assert_equal "$st" 0
+	grep -q "host a: connection lost" "$T/err"
+	assert_equal "$(cat "$T/out")" "$(printf 's 1\nr 1\ns 2\nr 2')"
+	assert_equal "$(cut -f1,2 "$T/log" | tail -n +2 | sort)" "$(printf '1\tb\n2\tb')"
+}
+
+@test "--retries 1: the last host lost with records to go ends the run with 'Host is down', no hang" {
+	T=$BATS_TEST_TMPDIR
+	csp-leakcheck -t 3s -o "$T/leaks" -- sh -c 'seq 3 | csp-fanout --retries 1 --ssh "$SSH" -S 1/a sh -c "sleep 0.3129; echo r \$0"' \
+		>"$T/out" 2>"$T/err" 3>&- &
+	BG=$!
+	local i=0 st=0
+	while [ "$(remote_count 'sleep 0.3129')" -eq 0 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+	sshd_kill a
+	i=0
+	while kill -0 "$BG" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+	if kill -0 "$BG" 2>/dev/null; then
+		kill "$BG"
+		wait "$BG" || true
+		echo "hung: still running after 15 s"
+		false
+	fi
+	wait "$BG" || st=$?
+	cat "$T/out" "$T/err"
+	[ ! -s "$T/leaks" ] || { cat "$T/leaks"; false; }
+	assert_equal "$st" 255
+	grep -q "job 1 failed: its host a went down" "$T/err"
+	grep -q "Host is down" "$T/err"
+}

@@ -130,7 +130,7 @@ csp_fanout_init(csp_fanout_opt *o, char *const argv[])
 	if (o->jobs < 1)
 		o->jobs = 1;
 	o->grace_ms = 500;
-	o->retries = 1;
+	o->retries = -1;  /* one run; a run lost with its host not counted */
 	o->block = 1024 * 1024;
 	o->joblog_fd = o->bar_fd = -1;
 }
@@ -407,7 +407,9 @@ print_ready(struct fan *f)
 	while (f->next_print <= f->next_seq) {
 		j = f->order[f->next_print % f->cap];
 		if (j->state == J_RUN) {
-			if (!j->stream && f->o->retries == 1 && f->o->results == NULL &&
+			/* Only a job that runs once: none again for a failure, nor for a lost host (-S). */
+			if (!j->stream && (f->o->retries == 1 || (f->o->retries < 0 && f->o->hosts == NULL)) &&
+			    f->o->results == NULL &&
 			    !(f->o->flags & CSP_FANOUT_FILES)) {
 				j->stream = 1;
 				if (emit(f, j, 0, 0) == -1 || (f->err != NULL && emit(f, j, 1, 0) == -1))
@@ -828,13 +830,20 @@ job_done(struct fan *f, struct job *j)
 		return -1;
 	if (j->state == J_KILLED)
 		return 0;
-	/* -S: its host went down; it runs again on another. */
-	if (down && !f->stop_new) {
+	/*
+	 * -S: its host went down; it runs again on another, unless --retries n
+	 * was given and the lost run was its n-th (none left: EHOSTDOWN then).
+	 */
+	if (down && !f->stop_new &&
+	    (down == CSP__HOST_UNSTARTED || o->retries <= 0 || j->pub.tries < o->retries)) {
+		if (down == CSP__HOST_UNSTARTED)
+			j->pub.tries--;  /* it never ran there: not a try */
 		j->stream = 0;
 		return job_run(f, j);
 	}
+	j->pub.lost = down != 0;
 	/* A command that cannot be executed will not be found the next time either. */
-	if (failed && j->pub.err == 0 && (o->retries == 0 || j->pub.tries < o->retries) &&
+	if (failed && !down && j->pub.err == 0 && (o->retries == 0 || j->pub.tries < o->retries) &&
 	    !f->stop_new) {
 		j->stream = 0;
 		return job_run(f, j);
@@ -999,7 +1008,8 @@ can_start(struct fan *f)
 {
 	if (f->stop_new || f->eof || f->running >= f->jobs)
 		return 0;
-	if (f->o->hosts != NULL && !csp__hosts_room(f->o->hosts))
+	/* -S: none running and no room means no host is left: the next record's start says so. */
+	if (f->o->hosts != NULL && f->running > 0 && !csp__hosts_room(f->o->hosts))
 		return 0;
 	if ((f->o->delay_ms > 0 || CSP__GATED(f->o)) && csp_now() < f->next_start)
 		return 0;

@@ -236,6 +236,7 @@ slot_get(csp_hosts *h, int n)
 			s[i].argv = NULL;
 			s[i].line = NULL;
 			s[i].feeder = 0;
+			s[i].ready = 0;
 		}
 		h->slot = s;
 		h->nslot = n;
@@ -264,6 +265,7 @@ csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
 	job->host = h->host[host].name;
 	if (h->host[host].local)
 		return 0;
+	s->ready = csp__ssh_alive(&h->host[host]);  /* else its 255 is a start that never was */
 	/* --transferfile: sent before the job starts. */
 	if (h->o.transfer != NULL) {
 		if ((files = csp__ssh_names(h->o.transfer, r)) == NULL)
@@ -352,7 +354,7 @@ csp__hosts_end(csp_hosts *h, csp_fanout_job *job)
 			csp__ssh_nap(10, NULL);
 		if (!csp__ssh_alive(c)) {
 			csp__ssh_down(h, (int)(c - h->host), "connection lost");
-			return pick(h) == -1 ? (errno = EHOSTDOWN, -1) : 1;
+			return s->ready ? CSP__HOST_LOST : CSP__HOST_UNSTARTED;
 		}
 	}
 	if (job->sig == 0 && job->status > 128 && job->status <= 128 + 64)

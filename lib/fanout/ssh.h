@@ -25,6 +25,7 @@ struct csp__slot {
 	char **argv;              /* the ssh command line */
 	char *line;
 	pid_t feeder;             /* --pipe: the cat that copies the block into hold's pipe */
+	int ready;                /* its host's master was up when the job was given to it */
 };
 
 struct csp_hosts {
@@ -65,8 +66,11 @@ char *csp__ssh_line(const char *script, const char *name, char *const *pre, int 
 extern const char csp__ssh_wrapper[];
 
 /* ssh.c: the hooks. room: a host has a free slot; job: host picked, argv and stdin
- * made remote; end: the host's place given back, status as the job's own, 1 if the
- * host went down (run the job again elsewhere), -1 EHOSTDOWN when none is left. */
+ * made remote; end: the host's place given back, status as the job's own, or the
+ * host went down: CSP__HOST_LOST with the job (a run, a try), CSP__HOST_UNSTARTED
+ * before the job could start there (its master gone: no try); -1 a system failure. */
+#define CSP__HOST_LOST 1
+#define CSP__HOST_UNSTARTED 2
 int csp__hosts_room(csp_hosts *h);
 int csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
                    const csp__repl *r, int pipe);
