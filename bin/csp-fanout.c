@@ -80,7 +80,7 @@ static const csp_opt help_opts[] = {
 	{ 297, "load", "n|+n|-n|n%", "start a job only while fewer processes run (cores+n, ...)" },
 	{ 298, "memfree", "size", "start a job only while this much memory is free" },
 	{ 'S', "sshlogin", "[n/]host[,...]", "run jobs there over ssh, n at once; : is here" },
-	{ 400, "sshloginfile", "file", "the -S logins, one a line (--slf)" },
+	{ 400, "sshloginfile", "file", "the -S logins, one a line, re-read when changed (--slf)" },
 	{ 401, "ssh", "command", "the ssh command to use (ssh)" },
 	{ 402, "transferfile", "name", "-S: send this file before the job (--tf)" },
 	{ 403, "return", "name", "-S: fetch this file back after the job" },

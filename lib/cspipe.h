@@ -485,8 +485,8 @@ typedef struct csp_hosts_opt {
 } csp_hosts_opt;
 csp_hosts *csp_hosts_new(const csp_hosts_opt *opt);  /* no host yet; NULL and errno */
 int csp_hosts_add(csp_hosts *h, const char *logins);  /* -S [N/]host[,...]; : is here */
-int csp_hosts_file(csp_hosts *h, const char *path);    /* --slf: a login a line */
-long csp_hosts_start(csp_hosts *h, const csp_done *done);  /* masters up: the slots */
+int csp_hosts_file(csp_hosts *h, const char *path);    /* --slf: a login a line; re-read if changed */
+long csp_hosts_start(csp_hosts *h, const csp_done *done);  /* the slots; done kept, masters open lazily */
 void csp_hosts_free(csp_hosts *h);  /* masters closed, their socket dir gone */
 
 /* halt.c, replace.c, joblog.c, bar.c: GNU parallel's options */

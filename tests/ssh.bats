@@ -386,4 +386,93 @@ fanout_bg_lost() {
 	assert_equal "$st" 255
 	grep -q "job 1 failed: its host a went down" "$T/err"
 	grep -q "Host is down" "$T/err"
+# --slf re-read and lazy masters
+
+# Host NAME, whose every connection is noted in FILE and fails.
+failing_host() {
+	printf 'Host %s\n\tHostName 127.0.0.1\n\tPort 1\n\tBatchMode yes\n\tProxyCommand sh -c "echo x >> %s; exit 1"\n' \
+		"$1" "$2" >> "$SSHD_DIR/ssh_config"
+}
+
+@test "masters open lazily: a host given no job is never connected, one that fails then passes its job on" {
+	T=$BATS_TEST_TMPDIR
+	failing_host b "$T/b.tried"
+	leakfree sh -c 'csp-fanout -k --ssh "$SSH" -S 2/a,2/b echo r ::: 1 2 2>"$1"' sh "$T/err"
+	assert_success
+	assert_output "$(printf 'r 1\nr 2')"
+	[ ! -e "$T/b.tried" ]
+	[ ! -s "$T/err" ]
+	# A third job at once goes to b: b fails as it opens, the job runs on a all the same.
+	leakfree sh -c 'csp-fanout -k --ssh "$SSH" -S 2/a,2/b echo r ::: 1 2 3 2>"$1"' sh "$T/err"
+	assert_success
+	assert_output "$(printf 'r 1\nr 2\nr 3')"
+	[ -e "$T/b.tried" ]
+	run cat "$T/err"
+	assert_line "csp-fanout: host b: cannot connect: left out, its jobs go to the others"
+}
+
+# A job that says it started, waits for $T/gate, and says where it ran ($1: its record).
+# Job 6 first waits (up to 10 s) for b's sshd to serve no connection, and says how many.
+gated_job() {
+	cat > "$T/job" <<JOB
+touch "$T/started.\$1"
+while [ ! -e "$T/gate" ]; do sleep 0.05; done
+if [ "\$1" = 6 ] && [ -n "$1" ]; then
+	i=0
+	while [ -n "\$(ps -o pid= --ppid $1)" ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
+	echo "b conns: \$(ps -o pid= --ppid $1 | wc -l)"
+fi
+echo "r \$1"
+JOB
+}
+
+# Run the gated jobs 1-6 over --slf $T/slf; once jobs $1 have started, the file becomes $2;
+# once jobs $3 have, (and a second on) the gate opens.
+slf_run() {
+	leakfree sh -c '
+		T=$1
+		seq 6 | csp-fanout -k --ssh "$SSH" --slf "$T/slf" --joblog "$T/log" sh "$T/job" 3>&- &
+		p=$!
+		for n in $2; do
+			i=0; while [ ! -e "$T/started.$n" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+		done
+		printf "$3" > "$T/slf.new"
+		mv "$T/slf.new" "$T/slf"
+		for n in $4; do
+			i=0; while [ ! -e "$T/started.$n" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		done
+		sleep 1.1
+		touch "$T/gate"
+		wait $p
+		echo "status: $?"' sh "$T" "$@"
+}
+
+@test "--slf: a host added to the file mid-run gets jobs" {
+	T=$BATS_TEST_TMPDIR
+	sshd_start b
+	gated_job ""
+	echo 1/a > "$T/slf"
+	# Job 2 waits for a free slot: it goes to b once b is in the file, a still busy with job 1.
+	slf_run 1 '1/a\n1/b\n' 2
+	assert_line "status: 0"
+	assert_equal "$(grep -c '^r ' <<<"$output")" 6
+	run cut -f1,2 "$T/log"
+	assert_line "1	a"
+	assert_line "2	b"
+}
+
+@test "--slf: a host removed from the file gets no new job, its master closed once idle" {
+	T=$BATS_TEST_TMPDIR
+	sshd_start b
+	local pid
+	eval "pid=\$SSHD_PID_b"
+	gated_job "$pid"
+	printf '1/a\n1/b\n' > "$T/slf"
+	slf_run '1 2' '1/a\n' ''
+	assert_line "status: 0"
+	assert_equal "$(grep -c '^r ' <<<"$output")" 6
+	assert_line "b conns: 0"
+	run cut -f1,2 "$T/log"
+	assert_line "2	b"
+	refute_line --regexp "^[13456]	b$"
 }

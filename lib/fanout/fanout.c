@@ -57,7 +57,7 @@ struct fan {
 	csp_wr *out, *err;
 	const csp_done *done;
 	int keep, pipe, odelim;
-	long jobs, running;
+	long jobs, running, jobs_max;  /* jobs_max: what fds allow; -S --slf grows jobs to it */
 	struct job *pool;
 	size_t cap;                /* entries in pool (and in order, with -k) */
 	struct job **order;        /* -k: the unprinted jobs, by seq modulo cap */
@@ -1036,13 +1036,88 @@ skip_job(struct fan *f)
 	return print_ready(f);
 }
 
+/*
+ * -S --slf: hosts joined, the pool grows to n slots: the arrays by slot
+ * made larger, the jobs moved to a larger pool (with -k each to its seq's
+ * place in it), every pointer to them set again.
+ */
+static int
+pool_grow(struct fan *f, long n)
+{
+	size_t window, cap, i, to;
+	struct job *pool, **order = NULL, **slot;
+	struct pollfd *pfd;
+	csp__fanproc **procs;
+	int *free_slots, s;
+
+	if (n > f->jobs_max)
+		n = f->jobs_max;
+	if (n <= f->jobs)
+		return 0;
+	window = !f->keep ? 0 : f->pipe ? (size_t)(4 * n) : CSP_FANOUT_WINDOW;
+	cap = (size_t)n + window;
+	if ((pool = calloc(cap, sizeof(*pool))) == NULL || (f->keep && (order = calloc(cap, sizeof(*order))) == NULL))
+		goto fail;
+	if ((slot = realloc(f->slot, (size_t)n * sizeof(*slot))) != NULL)
+		f->slot = slot;
+	if ((free_slots = realloc(f->free_slots, (size_t)n * sizeof(int))) != NULL)
+		f->free_slots = free_slots;
+	if ((procs = realloc(f->procs, (size_t)n * sizeof(*procs))) != NULL)
+		f->procs = procs;
+	if ((pfd = realloc(f->pfd, (1 + 3 * (size_t)n + CSP_DONE_DEPTH) * sizeof(*pfd))) != NULL)
+		f->pfd = pfd;
+	if (slot == NULL || free_slots == NULL || procs == NULL || pfd == NULL)
+		goto fail;
+	for (i = 0; i < cap; i++)
+		pool[i].fd[0] = pool[i].fd[1] = pool[i].in = pool[i].p.proc.pidfd = -1;
+	/* -k: job seq is in pool[(seq - 1) % cap] (job_get), and in order[seq % cap]. */
+	for (i = 0; i < f->cap; i++) {
+		if (f->pool[i].state == J_FREE)
+			continue;
+		to = f->keep ? (size_t)((f->pool[i].pub.seq - 1) % (long long)cap) : i;
+		pool[to] = f->pool[i];
+		pool[to].p.pub = &pool[to].pub;
+		if (f->keep)
+			order[pool[to].pub.seq % (long long)cap] = &pool[to];
+	}
+	for (s = 0; s < f->jobs; s++)
+		if (f->slot[s] != NULL)
+			f->slot[s] = &pool[f->keep ? (size_t)((f->slot[s]->pub.seq - 1) % (long long)cap)
+			                           : (size_t)(f->slot[s] - f->pool)];
+	for (s = (int)f->jobs; s < n; s++)
+		f->slot[s] = NULL;
+	for (s = (int)n; s > f->jobs; s--)
+		f->free_slots[f->nfree++] = s;
+	for (i = 1 + 3 * (size_t)f->jobs; i < 1 + 3 * (size_t)n; i++) {
+		f->pfd[i].fd = -1;
+		f->pfd[i].events = POLLIN;
+	}
+	free(f->pool);
+	free(f->order);
+	f->pool = pool;
+	f->order = order;
+	f->cap = cap;
+	f->window = window;
+	f->jobs = n;
+	return 0;
+fail:
+	free(pool);
+	free(order);
+	return -1;
+}
+
 static int
 start_jobs(struct fan *f)
 {
 	const char *rec = NULL;
 	size_t len = 0;
+	long n;
 	int r;
 
+	/* -S: an --slf file changed: the pool as large as the hosts' slots. */
+	if (f->o->hosts != NULL && !f->stop_new && !f->eof &&
+	    ((n = csp__hosts_check(f->o->hosts)) == -1 || (n > f->jobs && pool_grow(f, n) == -1)))
+		return -1;
 	while (can_start(f)) {
 		if (CSP__GATED(f->o) && csp__gate_shut(f->o)) {  /* --load, --memfree: later */
 			f->next_start = csp_after(CSP__GATE_MS);
@@ -1102,8 +1177,9 @@ setup(struct fan *f)
 	fdjobs = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
 	             ? ((long)rl.rlim_cur - 32) / (f->pipe ? 4 : 3) : JOBS_MAX;
 	f->jobs = o->jobs > 0 ? o->jobs : JOBS_MAX;
-	if (f->jobs > fdjobs)
-		f->jobs = fdjobs > 1 ? fdjobs : 1;
+	f->jobs_max = fdjobs > 1 ? fdjobs : 1;
+	if (f->jobs > f->jobs_max)
+		f->jobs = f->jobs_max;
 	f->window = !f->keep ? 0 : f->pipe ? (size_t)(4 * f->jobs) : CSP_FANOUT_WINDOW;
 	f->cap = (size_t)f->jobs + f->window;
 	f->pool = calloc(f->cap, sizeof(*f->pool));
@@ -1221,6 +1297,8 @@ run(struct fan *f)
 			next = csp__min_deadline(next, f->next_start);
 		if (f->o->bar_fd != -1)
 			next = csp__min_deadline(next, f->bar_next);
+		if (f->o->hosts != NULL && !f->eof && !f->stop_new)  /* --slf: a host may be added */
+			next = csp__min_deadline(next, csp__hosts_due(f->o->hosts));
 		/* Input only when a job could start and no record is there. */
 		f->pfd[0].fd = f->list == NULL && !f->in->eof && can_start(f) ? f->in->fd : -1;
 		if (csp__fan_wait(f->pfd, 1 + 3 * f->maxslot, f->done, next, f->out, f->err) == -1)

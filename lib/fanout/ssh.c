@@ -52,49 +52,48 @@ csp_hosts_add(csp_hosts *h, const char *logins)
 	return csp__hosts_parse(&h->host, &h->nhost, logins);
 }
 
-/* --slf: a login a line; blank lines and # comments skipped. */
+/* --slf: a login a line, blank lines and # comments skipped; the file kept, to be re-read. */
 int
 csp_hosts_file(csp_hosts *h, const char *path)
 {
-	FILE *f = fopen(path, "re");
-	char *l = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int r = 0, e;
+	struct csp__slf *v;
+	int i, from = h->nhost;
 
-	if (f == NULL)
+	if ((v = realloc(h->slf, (size_t)(h->nslf + 1) * sizeof(*v))) == NULL)
 		return -1;
-	while (r == 0 && (n = getline(&l, &cap, f)) != -1) {
-		l[strcspn(l, "#\r\n")] = '\0';
-		if (l[strspn(l, " \t")] != '\0')
-			r = csp__hosts_parse(&h->host, &h->nhost, l + strspn(l, " \t"));
+	h->slf = v;
+	if ((v[h->nslf].path = strdup(path)) == NULL)
+		return -1;
+	if (csp__hosts_read(path, &h->host, &h->nhost, &v[h->nslf].st) == -1) {
+		free(v[h->nslf].path);
+		return -1;
 	}
-	e = errno;
-	if (ferror(f))
-		r = -1;
-	free(l);
-	fclose(f);
-	errno = e;
-	return r;
+	h->nslf++;
+	for (i = from; i < h->nhost; i++)
+		h->host[i].file = 1;
+	return 0;
 }
 
 /*
- * Connect to every host (ControlPath directory made), ask the CPU count of
- * those with no N/, send the --basefile files. Hosts that cannot be reached
- * are told to o.down and left out. The slots in all, or -1: EHOSTDOWN when
- * no host is left, ECANCELED when done fired, or the failed call's errno.
+ * Ready to run (the ControlPath directory made), the CPU count asked of the
+ * hosts with no N/ (their masters opened for it). Every other master opens
+ * lazily, for its host's first job, and sends the --basefile files then.
+ * Hosts that cannot be reached are told to o.down and left out. The slots in
+ * all, or -1: EHOSTDOWN when no host is left, ECANCELED when done fired, or
+ * the failed call's errno. done is kept: the masters opened later wait on it.
  */
 long
 csp_hosts_start(csp_hosts *h, const csp_done *done)
 {
 	const char *tmp = getenv("TMPDIR");
 	long total = 0;
-	int i, k, e;
+	int i, k;
 
 	if (h->nhost == 0) {
 		errno = EINVAL;
 		return -1;
 	}
+	h->done = done;
 	/* The variables --env names, as they are here now. */
 	if ((h->envw = calloc((size_t)csp__ssh_count(h->o.env) + 1, sizeof(char *))) == NULL)
 		return -1;
@@ -110,34 +109,16 @@ csp_hosts_start(csp_hosts *h, const csp_done *done)
 		h->dir[0] = '\0';
 		return -1;
 	}
-	if (csp__ssh_masters(h, done) == -1)
+	if (csp__ssh_sizes(h) == -1)
 		return -1;
-	for (i = 0; i < h->nhost; i++) {
-		struct csp__host *c = &h->host[i];
-
-		if (c->down)
-			continue;
-		if (c->slots == 0)
-			c->slots = h->o.slots > 0 ? h->o.slots : c->local ? sysconf(_SC_NPROCESSORS_ONLN)
-			                                                  : csp__ssh_cpus(h, i);
-		if (c->slots <= 0) {
-			csp__ssh_down(h, i, "cannot run a command there");
-			continue;
-		}
-		for (k = 0; !c->local && k < csp__ssh_count(h->o.base); k++)
-			if (csp__ssh_put(h, i, h->o.base[k]) == -1) {
-				e = errno;
-				csp__ssh_down(h, i, "cannot send a --basefile there");
-				errno = e;
-				break;
-			}
-		if (!c->down)
-			total += c->slots;
-	}
+	for (i = 0; i < h->nhost; i++)
+		if (!h->host[i].down)
+			total += h->host[i].slots;
 	if (total == 0) {
 		errno = EHOSTDOWN;
 		return -1;
 	}
+	h->slf_next = csp_after(CSP__SLF_EVERY_MS);
 	return total;
 }
 
@@ -150,19 +131,8 @@ csp_hosts_free(csp_hosts *h)
 	if (h == NULL)
 		return;
 	for (i = 0; i < h->nhost; i++) {
-		struct csp__host *c = &h->host[i];
-
-		if (h->o.cleanup && !c->local && !c->down && csp__ssh_alive(c) && csp__ssh_count(h->o.base) > 0)
-			csp__ssh_rm(h, i, h->o.base, csp__ssh_count(h->o.base));
-		if (c->master > 0) {
-			kill(c->master, SIGTERM);
-			while (waitpid(c->master, &ws, 0) == -1 && errno == EINTR)
-				;
-		}
-		if (c->ctl != NULL)
-			unlink(c->ctl);
-		free(c->ctl);
-		free(c->name);
+		csp__hosts_close(h, i);
+		free(h->host[i].name);
 	}
 	if (h->dir[0] != '\0')
 		rmdir(h->dir);
@@ -181,6 +151,9 @@ csp_hosts_free(csp_hosts *h)
 	}
 	for (i = 0; i < h->nenv; i++)
 		free(h->envw[i]);
+	for (i = 0; i < h->nslf; i++)
+		free(h->slf[i].path);
+	free(h->slf);
 	free(h->envw);
 	free(h->slot);
 	free(h->host);
@@ -197,7 +170,7 @@ csp__hosts_room(csp_hosts *h)
 	int i;
 
 	for (i = 0; i < h->nhost; i++)
-		if (!h->host[i].down && h->host[i].used < h->host[i].slots)
+		if (!h->host[i].down && !h->host[i].removed && h->host[i].used < h->host[i].slots)
 			return 1;
 	return 0;
 }
@@ -211,7 +184,7 @@ pick(csp_hosts *h)
 	for (i = 0; i < h->nhost; i++) {
 		struct csp__host *c = &h->host[i];
 
-		if (c->down)
+		if (c->down || c->removed)
 			continue;
 		if (c->used < c->slots)
 			return i;
@@ -219,6 +192,35 @@ pick(csp_hosts *h)
 			best = i;
 	}
 	return best;
+}
+
+/*
+ * Host i's master, opened for its first job, and its --basefile files sent:
+ * 0 ready, 1 it cannot be (it is down: another host takes the job), -1 error.
+ */
+static int
+ready(csp_hosts *h, int i)
+{
+	struct csp__host *c = &h->host[i];
+	int k;
+
+	if (c->local || c->ready)
+		return 0;
+	if (!c->opened && csp__ssh_masters(h, i) == -1)
+		return -1;
+	if (c->down)
+		return 1;
+	if (!csp__ssh_alive(c)) {
+		csp__ssh_down(h, i, "connection lost");
+		return 1;
+	}
+	for (k = 0; k < csp__ssh_count(h->o.base); k++)
+		if (csp__ssh_put(h, i, h->o.base[k]) == -1) {
+			csp__ssh_down(h, i, "cannot send a --basefile there");
+			return 1;
+		}
+	c->ready = 1;
+	return 0;
 }
 
 static struct csp__slot *
@@ -251,15 +253,19 @@ csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
 	struct csp__slot *s = slot_get(h, job->slot);
 	char ctl[PATH_MAX + 16], **pre, **files = NULL, mode[32];
 	const char *more[] = { "-T", "-o", ctl, "-o", "ControlMaster=no", NULL };
-	int host, i, np = 0, fds[2];
+	int host, i, np = 0, fds[2], up;
 	struct stat st = { 0 };
 
 	if (s == NULL)
 		return -1;
-	if ((host = pick(h)) == -1) {
-		errno = EHOSTDOWN;
-		return -1;
-	}
+	do {
+		if ((host = pick(h)) == -1) {
+			errno = EHOSTDOWN;
+			return -1;
+		}
+		if ((up = ready(h, host)) == -1)
+			return -1;
+	} while (up == 1);
 	s->host = host;
 	h->host[host].used++;
 	job->host = h->host[host].name;

@@ -3,6 +3,7 @@
 #define CSP_FANOUT_SSH_H
 
 #include <limits.h>
+#include <sys/stat.h>
 
 #include "fanout/fanout.h"
 
@@ -10,12 +11,24 @@ struct csp__host {
 	char *name;               /* the login as ssh takes it; ":" is here */
 	long slots, used;         /* its job slots (0: ask it), and how many run there */
 	int local, down;
+	int file;                 /* 1: from an --slf file (re-read); 0: from -S */
+	int removed;              /* no longer in its file: no new job, closed once idle */
+	int seen;                 /* re-read: matched a line of the files */
+	int opened;               /* its master was started (lazily: for its first job) */
+	int ready;                /* ...and it has its --basefile files */
 	pid_t master;             /* its ControlMaster, while it runs; else 0 */
 	char *ctl;                /* the master's ControlPath */
 };
 
+/* An --slf file, as last read. */
+struct csp__slf {
+	char *path;
+	struct stat st;
+};
+
 #define CSP__SSH_WORDS 64          /* the ssh command's words, and ours after them */
 #define CSP__MASTER_WAIT_MS 60000  /* ssh's own ConnectTimeout should end it sooner */
+#define CSP__SLF_EVERY_MS 1000     /* --slf files looked at no more often than this */
 
 /* A job slot's remote side, while its job runs. */
 struct csp__slot {
@@ -40,6 +53,10 @@ struct csp_hosts {
 	char dir[PATH_MAX];       /* the ControlPaths' directory; "" until made */
 	char **envw;              /* NAME=VALUE for each --env */
 	int nenv;
+	const csp_done *done;     /* csp_hosts_start's: masters opened later wait on it too */
+	struct csp__slf *slf;     /* the --slf files, re-read when they change */
+	int nslf;
+	int64_t slf_next;         /* not looked at again before */
 };
 
 /* sshmaster.c: the masters, and ssh run over them */
@@ -48,8 +65,10 @@ int csp__ssh_remote(csp_hosts *h, int host, const char *line, int in, int out);
 void csp__ssh_down(csp_hosts *h, int i, const char *why);
 int csp__ssh_alive(struct csp__host *c);
 int csp__ssh_nap(int64_t ms, const csp_done *done);
-int csp__ssh_masters(csp_hosts *h, const csp_done *done);
+int csp__ssh_masters(csp_hosts *h, int only);
 long csp__ssh_cpus(csp_hosts *h, int i);
+int csp__ssh_sizes(csp_hosts *h);
+void csp__ssh_close(csp_hosts *h, int i);
 /* sshfile.c: files there; names expanded from templates */
 int csp__ssh_put(csp_hosts *h, int host, const char *name);
 int csp__ssh_get(csp_hosts *h, int host, const char *name);
@@ -60,6 +79,9 @@ void csp__ssh_names_free(char **v);
 
 /* sshhost.c: "[N/]login[,...]" into hosts (appended); -1 EINVAL for a bad one */
 int csp__hosts_parse(struct csp__host **h, int *n, const char *logins);
+int csp__hosts_read(const char *path, struct csp__host **h, int *n, struct stat *st);
+/* sshslf.c: --slf files re-read, hosts that left closed once idle */
+void csp__hosts_close(csp_hosts *h, int i);
 /* sshcmd.c: "exec sh -c 'SCRIPT' NAME 'WORD'...", for any bytes; malloc'd */
 char *csp__ssh_line(const char *script, const char *name, char *const *pre, int npre,
                     char *const *args);
@@ -75,5 +97,9 @@ int csp__hosts_room(csp_hosts *h);
 int csp__hosts_job(csp_hosts *h, csp_fanout_job *job, char *const **argv, int *in,
                    const csp__repl *r, int pipe);
 int csp__hosts_end(csp_hosts *h, csp_fanout_job *job);
+/* sshslf.c: check: the files re-read if due and changed; the slots the pool needs
+ * now, or -1. due: when the files may be looked at again, while no host has room. */
+long csp__hosts_check(csp_hosts *h);
+int64_t csp__hosts_due(csp_hosts *h);
 
 #endif

@@ -1,8 +1,10 @@
-/* sshhost.c: GNU parallel's sshlogins: "[N/]login[,...]", ":" the machine itself. */
+/* sshhost.c: GNU parallel's sshlogins: "[N/]login[,...]", ":" the machine itself; --slf files. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fanout/ssh.h"
 
@@ -60,4 +62,31 @@ csp__hosts_parse(struct csp__host **hosts, int *n, const char *logins)
 			return 0;
 		p = e + 1;
 	}
+}
+
+/* --slf: a login a line, appended; blank lines and # comments skipped. st: the file read. */
+int
+csp__hosts_read(const char *path, struct csp__host **hosts, int *n, struct stat *st)
+{
+	FILE *f = fopen(path, "re");
+	char *l = NULL;
+	size_t cap = 0;
+	int r = 0, e;
+
+	if (f == NULL)
+		return -1;
+	if (fstat(fileno(f), st) == -1)
+		r = -1;
+	while (r == 0 && getline(&l, &cap, f) != -1) {
+		l[strcspn(l, "#\r\n")] = '\0';
+		if (l[strspn(l, " \t")] != '\0')
+			r = csp__hosts_parse(hosts, n, l + strspn(l, " \t"));
+	}
+	e = errno;
+	if (ferror(f))
+		r = -1;
+	free(l);
+	fclose(f);
+	errno = e;
+	return r;
 }

@@ -1,4 +1,4 @@
-/* sshmaster.c: a host's ControlMaster: opened, watched, asked its CPUs; ssh runs over it. */
+/* sshmaster.c: a host's ControlMaster: opened, watched, asked its CPUs, closed; ssh runs over it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -99,9 +99,10 @@ csp__ssh_nap(int64_t ms, const csp_done *done)
 	return csp__react(pfd, 0, done, csp_after(ms), 0) == -1 && errno == ECANCELED ? -1 : 0;
 }
 
-/* Every master at once, then wait until each has its socket or has failed. */
+/* Host only's master (-1: of every host whose slots are still to be asked), all at once,
+ * then wait until each has its socket or has failed (told to o.down). -1 ECANCELED too. */
 int
-csp__ssh_masters(csp_hosts *h, const csp_done *done)
+csp__ssh_masters(csp_hosts *h, int only)
 {
 	char ctl[PATH_MAX + 16], *av[CSP__SSH_WORDS];
 	const char *more[] = { "-M", "-N", "-T", "-o", ctl, "-o", "ControlPersist=no", NULL };
@@ -116,8 +117,9 @@ csp__ssh_masters(csp_hosts *h, const csp_done *done)
 	for (i = 0; i < h->nhost; i++) {
 		struct csp__host *c = &h->host[i];
 
-		if (c->local)
+		if (c->local || c->down || c->opened || (only == -1 ? c->slots != 0 : i != only))
 			continue;
+		free(c->ctl);
 		if (asprintf(&c->ctl, "%s/%d", h->dir, i) == -1) {
 			c->ctl = NULL;
 			close(nul);
@@ -130,6 +132,7 @@ csp__ssh_masters(csp_hosts *h, const csp_done *done)
 			return -1;
 		}
 		c->master = p.pid;
+		c->opened = 2;  /* waited for below */
 	}
 	close(nul);
 	do {
@@ -137,17 +140,70 @@ csp__ssh_masters(csp_hosts *h, const csp_done *done)
 		for (i = 0; i < h->nhost; i++) {
 			struct csp__host *c = &h->host[i];
 
-			if (c->local || c->down || (stat(c->ctl, &st) == 0 && S_ISSOCK(st.st_mode)))
+			if (c->opened != 2 || c->down)
 				continue;
-			if (!csp__ssh_alive(c))
+			if (stat(c->ctl, &st) == 0 && S_ISSOCK(st.st_mode))
+				c->opened = 1;
+			else if (!csp__ssh_alive(c))
 				csp__ssh_down(h, i, "cannot connect");
 			else if (csp_now() >= until)
 				csp__ssh_down(h, i, "no connection in time");
 			else
 				waiting = 1;
 		}
-	} while (waiting && csp__ssh_nap(10, done) == 0);
+	} while (waiting && csp__ssh_nap(10, h->done) == 0);
 	return waiting ? -1 : 0;
+}
+
+/* Slots for the hosts that have none yet: -j's, this machine's CPUs, or asked there. */
+int
+csp__ssh_sizes(csp_hosts *h)
+{
+	int i, ask = 0;
+
+	for (i = 0; i < h->nhost; i++) {
+		struct csp__host *c = &h->host[i];
+
+		if (c->down || c->slots != 0)
+			continue;
+		if (h->o.slots > 0 || c->local)
+			c->slots = h->o.slots > 0 ? h->o.slots : sysconf(_SC_NPROCESSORS_ONLN);
+		else
+			ask = 1;
+	}
+	if (ask && csp__ssh_masters(h, -1) == -1)
+		return -1;
+	for (i = 0; i < h->nhost; i++) {
+		struct csp__host *c = &h->host[i];
+
+		if (c->down || c->slots != 0)
+			continue;
+		if ((c->slots = csp__ssh_cpus(h, i)) <= 0) {
+			c->slots = 0;
+			csp__ssh_down(h, i, "cannot run a command there");
+		}
+	}
+	return 0;
+}
+
+/* Its master closed and its socket gone: opened again for a job to come. */
+void
+csp__ssh_close(csp_hosts *h, int i)
+{
+	struct csp__host *c = &h->host[i];
+	int ws;
+
+	if (c->master > 0) {
+		kill(c->master, SIGTERM);
+		while (waitpid(c->master, &ws, 0) == -1 && errno == EINTR)
+			;
+		c->master = 0;
+	}
+	if (c->ctl != NULL)
+		unlink(c->ctl);
+	free(c->ctl);
+	c->ctl = NULL;
+	c->opened = c->ready = 0;
 }
 
 /* A host's CPUs, asked once: a positive count, or 1 when the answer is odd. */
