@@ -386,6 +386,8 @@ fanout_bg_lost() {
 	assert_equal "$st" 255
 	grep -q "job 1 failed: its host a went down" "$T/err"
 	grep -q "Host is down" "$T/err"
+}
+
 # --slf re-read and lazy masters
 
 # Host NAME, whose every connection is noted in FILE and fails.
