@@ -410,7 +410,7 @@ failing_host() {
 	assert_output "$(printf 'r 1\nr 2\nr 3')"
 	[ -e "$T/b.tried" ]
 	run cat "$T/err"
-	assert_line "csp-fanout: host b: cannot connect: left out, its jobs go to the others"
+	assert_line "csp-fanout: host b: cannot connect: left out, no more jobs go there"
 }
 
 # A job that says it started, waits for $T/gate, and says where it ran ($1: its record).
