@@ -14,6 +14,7 @@ int csp__pipe(int fds[2], int flags);
 int csp__close_except(int lowfd, const int *keep, int n);
 void csp__nosigpipe(void);
 int64_t csp__min_deadline(int64_t a, int64_t b);
+int csp__grow(char **buf, size_t *cap, size_t need);
 
 /* react.c: the reactor, the one wait of the library (see there). */
 #define CSP__REACT_EINTR 1  /* return -1/EINTR on a caught signal */

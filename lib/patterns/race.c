@@ -65,17 +65,10 @@ static int
 drain(struct runner *r)
 {
 	ssize_t k;
-	size_t want;
-	char *p;
 
 	while (r->from != -1) {
-		if (r->cap - r->len < RACE_READ) {
-			want = r->cap * 2 > r->len + RACE_READ ? r->cap * 2 : r->len + RACE_READ;
-			if ((p = realloc(r->buf, want)) == NULL)
-				return -1;
-			r->buf = p;
-			r->cap = want;
-		}
+		if (csp__grow(&r->buf, &r->cap, r->len + RACE_READ) == -1)
+			return -1;
 		k = read(r->from, r->buf + r->len, r->cap - r->len);
 		if (k > 0)
 			r->len += (size_t)k;
