@@ -36,6 +36,15 @@ csp__pipe(int fds[2], int flags)
 	return 0;
 }
 
+/* Close *fd if it is open, and mark it closed, so a second call does nothing. */
+void
+csp__close(int *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+}
+
 /* Close every fd from lowfd up except those in keep: no stray write end survives. */
 int
 csp__close_except(int lowfd, const int *keep, int n)

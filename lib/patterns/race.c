@@ -27,14 +27,6 @@ struct runner {
 	size_t len, cap;
 };
 
-static void
-close_fd(int *fd)
-{
-	if (*fd != -1)
-		close(*fd);
-	*fd = -1;
-}
-
 /* sh -c cmd in a group of its own: stdin /dev/null, stdout a pipe to us, CSP_REPLICA=index. */
 static int
 start(struct runner *r, const char *cmd, int index, int null)
@@ -73,7 +65,7 @@ drain(struct runner *r)
 		if (k > 0)
 			r->len += (size_t)k;
 		else if (k == 0)
-			close_fd(&r->from);
+			csp__close(&r->from);
 		else if (errno == EAGAIN)
 			return 0;
 		else if (errno != EINTR)
@@ -108,7 +100,7 @@ stop_all(struct runner *rs, int n, int64_t grace_ms)
 	int saved = errno, i;
 
 	for (i = 0; i < n; i++)
-		close_fd(&rs[i].from);
+		csp__close(&rs[i].from);
 	if (csp__stop(&rs[0].proc, sizeof(*rs), n, SIGTERM, grace_ms, CSP__STOP_TREE) == -1)
 		return -1;
 	errno = saved;
@@ -172,7 +164,7 @@ csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
 	restore_env(old);
 	old = NULL;
 	env = 0;
-	close_fd(&null);
+	csp__close(&null);
 
 	while (win == -1) {
 		polling = 0;
@@ -195,7 +187,7 @@ csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
 			/* It exited: what it wrote before is in the pipe now. */
 			if (drain(&rs[i]) == -1)
 				goto fail;
-			close_fd(&rs[i].from);
+			csp__close(&rs[i].from);
 			left--;
 			if (!(flags & CSP_RACE_SUCCESS) || cmds[i].status == 0) {
 				win = i;
@@ -231,7 +223,7 @@ out:
 	if (null != -1)
 		close(null);
 	for (i = 0; rs != NULL && i < n; i++) {
-		close_fd(&rs[i].from);
+		csp__close(&rs[i].from);
 		free(rs[i].buf);
 	}
 	free(rs);
