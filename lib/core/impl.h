@@ -12,6 +12,7 @@ extern unsigned long csp__gen;
 
 int csp__pipe(int fds[2], int flags);
 void csp__close(int *fd);
+void csp__close_pair(int fds[2]);
 int csp__close_except(int lowfd, const int *keep, int n);
 void csp__nosigpipe(void);
 int64_t csp__min_deadline(int64_t a, int64_t b);

@@ -32,7 +32,7 @@ static int
 start(struct runner *r, const char *cmd, int index, int null)
 {
 	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL }, val[16];
-	int out[2], fds[3] = { null, -1, -1 }, e;
+	int out[2], fds[3] = { null, -1, -1 };
 
 	if (csp__pipe(out, 0) == -1)
 		return -1;
@@ -40,10 +40,7 @@ start(struct runner *r, const char *cmd, int index, int null)
 	snprintf(val, sizeof(val), "%d", index);
 	if (setenv("CSP_REPLICA", val, 1) == -1 ||
 	    csp_spawn(&r->proc, argv, fds, CSP_SPAWN_PGROUP) == -1) {
-		e = errno;
-		close(out[0]);
-		close(out[1]);
-		errno = e;
+		csp__close_pair(out);
 		return -1;
 	}
 	close(out[1]);
