@@ -260,7 +260,7 @@ dequeue(struct pipefan *f)
 static int
 spawn(struct pipefan *f, struct worker *w, int i)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, fds[3], c, e;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, fds[3], c;
 	char *const *cmd = f->o->argv;
 	size_t n, off;
 
@@ -300,12 +300,8 @@ spawn(struct pipefan *f, struct worker *w, int i)
 	w->from = out[0];
 	return 0;
 fail:
-	e = errno;
-	csp__fan_close(&in[0]);
-	csp__fan_close(&in[1]);
-	csp__fan_close(&out[0]);
-	csp__fan_close(&out[1]);
-	errno = e;
+	csp__close_pair(in);
+	csp__close_pair(out);
 	return -1;
 }
 
