@@ -569,11 +569,8 @@ close_pair(int *a, int *b)
 		errno = EBADF;
 		return -1;
 	}
-	if (*a != -1)
-		close(*a);
-	if (*b != -1)
-		close(*b);
-	*a = *b = -1;
+	csp__close(a);
+	csp__close(b);
 	return 0;
 }
 

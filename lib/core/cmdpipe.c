@@ -1,21 +1,8 @@
 /* cmdpipe.c: a shell command as a filter: sh -c CMD in a group of its own, on pipes. */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <unistd.h>
 
 #include "core/impl.h"
-
-static void
-close_pair(int fds[2])
-{
-	int saved = errno;
-
-	if (fds[0] != -1)
-		close(fds[0]);
-	if (fds[1] != -1)
-		close(fds[1]);
-	errno = saved;
-}
 
 /*
  * Start `sh -c cmd`, leading a process group of its own. With to, its stdin
@@ -32,14 +19,14 @@ csp_cmdpipe(csp_proc *p, const char *cmd, int *to, int *from)
 	if (to != NULL && csp__pipe(in, 0) == -1)
 		return -1;
 	if (from != NULL && csp__pipe(out, 0) == -1) {
-		close_pair(in);
+		csp__close_pair(in);
 		return -1;
 	}
 	fds[0] = in[0];
 	fds[1] = out[1];
 	if (csp_spawn(p, argv, fds, CSP_SPAWN_PGROUP) == -1) {
-		close_pair(in);
-		close_pair(out);
+		csp__close_pair(in);
+		csp__close_pair(out);
 		return -1;
 	}
 	if (to != NULL) {

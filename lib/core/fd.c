@@ -16,7 +16,7 @@
 int
 csp__pipe(int fds[2], int flags)
 {
-	int i, fd, e;
+	int i, fd;
 
 	if (pipe2(fds, O_CLOEXEC | flags) == -1)
 		return -1;
@@ -24,16 +24,33 @@ csp__pipe(int fds[2], int flags)
 		if (fds[i] > STDERR_FILENO)
 			continue;
 		if ((fd = fcntl(fds[i], F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1) {
-			e = errno;
-			close(fds[0]);
-			close(fds[1]);
-			errno = e;
+			csp__close_pair(fds);
 			return -1;
 		}
 		close(fds[i]);
 		fds[i] = fd;
 	}
 	return 0;
+}
+
+/* Close *fd if it is open, and mark it closed, so a second call does nothing. */
+void
+csp__close(int *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Both ends of a pipe closed, those open, with errno kept: for the way out of a failure. */
+void
+csp__close_pair(int fds[2])
+{
+	int e = errno;
+
+	csp__close(&fds[0]);
+	csp__close(&fds[1]);
+	errno = e;
 }
 
 /* Close every fd from lowfd up except those in keep: no stray write end survives. */

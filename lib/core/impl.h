@@ -11,14 +11,16 @@
 extern unsigned long csp__gen;
 
 int csp__pipe(int fds[2], int flags);
+void csp__close(int *fd);
+void csp__close_pair(int fds[2]);
 int csp__close_except(int lowfd, const int *keep, int n);
 void csp__nosigpipe(void);
 int64_t csp__min_deadline(int64_t a, int64_t b);
+int csp__grow(char **buf, size_t *cap, size_t need);
 
 /* react.c: the reactor, the one wait of the library (see there). */
 #define CSP__REACT_EINTR 1  /* return -1/EINTR on a caught signal */
 int csp__react(struct pollfd *pfd, int n, const csp_done *done, int64_t deadline, int flags);
-int csp__react_pick(const struct pollfd *pfd, int n);
 int csp__fired(const csp_done *d);
 
 /* chan.c, for select.c: a case's readiness, its wait, and its try. */

@@ -51,9 +51,7 @@ static int
 reaped(csp_proc *p, int ws)
 {
 	p->status = csp__status(ws);
-	if (p->pidfd != -1)
-		close(p->pidfd);
-	p->pidfd = -1;
+	csp__close(&p->pidfd);
 	return p->status;
 }
 

@@ -40,7 +40,6 @@ ssize_t
 csp_rd_fill(csp_rd *r, const csp_done *done)
 {
 	ssize_t n;
-	char *nb;
 
 	if (r->eof)
 		return 0;
@@ -53,13 +52,9 @@ csp_rd_fill(csp_rd *r, const csp_done *done)
 		r->scan -= r->head - to;
 		r->head = to;
 	}
-	if (r->tail == r->cap) {
-		/* A record longer than the buffer: it grows, the record stays whole. */
-		if ((nb = realloc(r->buf, r->cap * 2)) == NULL)
-			return -1;
-		r->buf = nb;
-		r->cap *= 2;
-	}
+	/* A record longer than the buffer: it grows, the record stays whole. */
+	if (r->tail == r->cap && csp__grow(&r->buf, &r->cap, r->cap + 1) == -1)
+		return -1;
 	for (;;) {
 		if (r->flush != NULL && r->flush->len > 0 &&
 		    csp_wait_fd(r->fd, POLLIN, NULL, CSP_NOW) == -1 && errno == ETIMEDOUT &&

@@ -133,27 +133,6 @@ csp__react(struct pollfd *pfd, int n, const csp_done *done, int64_t deadline, in
 }
 
 /*
- * One of the ready pfd[0..n), chosen uniformly as Go's select chooses, so
- * no fd starves another; -1 if none is ready.
- */
-int
-csp__react_pick(const struct pollfd *pfd, int n)
-{
-	int i, k, seen = 0;
-
-	for (i = 0; i < n; i++)
-		if (pfd[i].revents != 0)
-			seen++;
-	if (seen == 0)
-		return -1;
-	k = csp__pick(seen);
-	for (i = 0; i < n; i++)
-		if (pfd[i].revents != 0 && k-- == 0)
-			break;
-	return i;
-}
-
-/*
  * 0 once fd has one of events (or an error or hangup: the caller finds out),
  * -1/ECANCELED once done fired, -1/ETIMEDOUT once deadline passed.
  * fd -1 waits on the done alone.

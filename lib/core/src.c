@@ -23,9 +23,7 @@ running(const csp_src *s)
 static void
 close_rd(csp_src *s)
 {
-	if (s->rd.fd != -1)
-		close(s->rd.fd);
-	s->rd.fd = -1;
+	csp__close(&s->rd.fd);
 	csp_rd_free(&s->rd);
 }
 

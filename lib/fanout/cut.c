@@ -61,7 +61,6 @@ remake(const csp_fanout_opt *o, const char **blk, size_t *len)
 	static size_t cap;
 	const char *re = o != NULL && o->recend != NULL ? o->recend : o != NULL && o->recstart ? "" : "\n";
 	size_t hl;
-	char *nb;
 
 	if (o == NULL) {  /* no block will come: the buffer goes */
 		free(buf);
@@ -70,12 +69,8 @@ remake(const csp_fanout_opt *o, const char **blk, size_t *len)
 		return -1;
 	}
 	hl = o->header != NULL ? strlen(o->header) : 0;
-	if (hl + *len > cap) {
-		if ((nb = realloc(buf, hl + *len)) == NULL)
-			return -2;
-		buf = nb;
-		cap = hl + *len;
-	}
+	if (csp__grow(&buf, &cap, hl + *len) == -1)
+		return -2;
 	memcpy(buf, o->header != NULL ? o->header : "", hl);
 	memcpy(buf + hl, *blk, *len);
 	if (o->flags & CSP_FANOUT_RRS)

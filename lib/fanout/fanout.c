@@ -95,18 +95,7 @@ struct fan {
 static int
 buf_reserve(struct buf *b, size_t more)
 {
-	size_t cap = b->cap ? b->cap : 256;
-	char *p;
-
-	if (b->len + more <= b->cap)
-		return 0;
-	while (cap < b->len + more)
-		cap *= 2;
-	if ((p = realloc(b->p, cap)) == NULL)
-		return -1;
-	b->p = p;
-	b->cap = cap;
-	return 0;
+	return csp__grow(&b->p, &b->cap, b->len + more);
 }
 
 static int

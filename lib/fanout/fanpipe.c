@@ -78,20 +78,6 @@ blk_put(struct pipefan *f, struct blk *b)
 	f->free[f->nfree++] = b;
 }
 
-static int
-blk_room(struct blk *b, size_t want)
-{
-	char *p;
-
-	if (b->cap >= want)
-		return 0;
-	if ((p = realloc(b->p, want)) == NULL)
-		return -1;
-	b->p = p;
-	b->cap = want;
-	return 0;
-}
-
 /* The worker's whole records to out; at its EOF (last) the rest, as it is. */
 static int
 emit(struct pipefan *f, struct worker *w, int last)
@@ -135,14 +121,9 @@ static int
 collect(struct pipefan *f, struct worker *w)
 {
 	ssize_t k;
-	char *p;
 
-	if (w->cap - w->len < READ_MIN) {
-		if ((p = realloc(w->out, w->cap * 2 + READ_MIN)) == NULL)
-			return -1;
-		w->out = p;
-		w->cap = w->cap * 2 + READ_MIN;
-	}
+	if (csp__grow(&w->out, &w->cap, w->len + READ_MIN) == -1)
+		return -1;
 	do
 		k = read(w->from, w->out + w->len, w->cap - w->len);
 	while (k == -1 && errno == EINTR);
@@ -209,7 +190,7 @@ read_input(struct pipefan *f)
 
 	if (b == NULL && (b = f->fill = blk_get(f)) == NULL)
 		return 0;
-	if (b->len == b->cap && blk_room(b, b->cap * 2) == -1)
+	if (csp__grow(&b->p, &b->cap, b->len + 1) == -1)
 		return -1;
 	/* Up to a block: a file's reads would otherwise fill the whole buffer. */
 	room = b->len < f->o->block ? f->o->block - b->len : b->cap - b->len;
@@ -252,7 +233,7 @@ cut(struct pipefan *f, int idle)
 		f->blocked = b->len >= f->o->block;
 		return 0;
 	}
-	if (blk_room(nb, rest) == -1)
+	if (csp__grow(&nb->p, &nb->cap, rest) == -1)
 		return -1;
 	memcpy(nb->p, p + 1, rest);
 	nb->len = rest;
@@ -279,7 +260,7 @@ dequeue(struct pipefan *f)
 static int
 spawn(struct pipefan *f, struct worker *w, int i)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, fds[3], c, e;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, fds[3], c;
 	char *const *cmd = f->o->argv;
 	size_t n, off;
 
@@ -319,12 +300,8 @@ spawn(struct pipefan *f, struct worker *w, int i)
 	w->from = out[0];
 	return 0;
 fail:
-	e = errno;
-	csp__fan_close(&in[0]);
-	csp__fan_close(&in[1]);
-	csp__fan_close(&out[0]);
-	csp__fan_close(&out[1]);
-	errno = e;
+	csp__close_pair(in);
+	csp__close_pair(out);
 	return -1;
 }
 
@@ -433,7 +410,7 @@ setup(struct pipefan *f)
 		f->w[i].to = f->w[i].from = f->w[i].p.proc.pidfd = -1;
 	/* What the reader holds already is the start of the input. */
 	f->fill = blk_get(f);
-	if (blk_room(f->fill, r->tail - r->head) == -1)
+	if (csp__grow(&f->fill->p, &f->fill->cap, r->tail - r->head) == -1)
 		return -1;
 	memcpy(f->fill->p, r->buf + r->head, r->tail - r->head);
 	f->fill->len = r->tail - r->head;

@@ -193,13 +193,10 @@ csp_bridge(csp_rd *names, csp_wr *out, int flags, int ahead, csp_src_fn *failed,
 				goto fail;
 		}
 	}
-	if (csp_wr_flush(out, done) == -1)
-		goto fail;
-	r = nfailed;
+	r = csp__stream_end(q, ahead, out, nfailed, done);
 	goto out;
 fail:
-	csp_src_stop(q, ahead);  /* all at once: one grace period for them all; keeps errno */
-	r = -1;
+	r = csp__stream_end(q, ahead, out, -1, done);
 out:
 	for (k = 0; name != NULL && k < ahead; k++)
 		free(name[k]);

@@ -271,10 +271,7 @@ csp_heartbeat(csp_heartbeat_cmd *hb, csp_wr *out, int delim, const csp_done *don
 		goto out;
 	fds[1] = p[1];
 	if (csp_spawn(&cmd, hb->argv, fds, CSP_SPAWN_PGROUP) == -1) {
-		saved = errno;
-		close(p[0]);
-		close(p[1]);
-		errno = saved;
+		csp__close_pair(p);
 		goto out;
 	}
 	close(p[1]);

@@ -212,13 +212,10 @@ csp_merge(csp_src *srcs, int n, csp_wr *out, int flags, csp_src_fn *failed,
 		if (emit(&in[i], out, done) == -1)
 			goto fail;
 	}
-	if (csp_wr_flush(out, done) == -1)
-		goto fail;
-	r = nfailed;
+	r = csp__stream_end(srcs, n, out, nfailed, done);
 	goto out;
 fail:
-	csp_src_stop(srcs, n);  /* all at once: one grace period for them all; keeps errno */
-	r = -1;
+	r = csp__stream_end(srcs, n, out, -1, done);
 out:
 	for (i = 0; in != NULL && i < n; i++)
 		free(in[i].tag);

@@ -27,20 +27,12 @@ struct runner {
 	size_t len, cap;
 };
 
-static void
-close_fd(int *fd)
-{
-	if (*fd != -1)
-		close(*fd);
-	*fd = -1;
-}
-
 /* sh -c cmd in a group of its own: stdin /dev/null, stdout a pipe to us, CSP_REPLICA=index. */
 static int
 start(struct runner *r, const char *cmd, int index, int null)
 {
 	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL }, val[16];
-	int out[2], fds[3] = { null, -1, -1 }, e;
+	int out[2], fds[3] = { null, -1, -1 };
 
 	if (csp__pipe(out, 0) == -1)
 		return -1;
@@ -48,10 +40,7 @@ start(struct runner *r, const char *cmd, int index, int null)
 	snprintf(val, sizeof(val), "%d", index);
 	if (setenv("CSP_REPLICA", val, 1) == -1 ||
 	    csp_spawn(&r->proc, argv, fds, CSP_SPAWN_PGROUP) == -1) {
-		e = errno;
-		close(out[0]);
-		close(out[1]);
-		errno = e;
+		csp__close_pair(out);
 		return -1;
 	}
 	close(out[1]);
@@ -65,22 +54,15 @@ static int
 drain(struct runner *r)
 {
 	ssize_t k;
-	size_t want;
-	char *p;
 
 	while (r->from != -1) {
-		if (r->cap - r->len < RACE_READ) {
-			want = r->cap * 2 > r->len + RACE_READ ? r->cap * 2 : r->len + RACE_READ;
-			if ((p = realloc(r->buf, want)) == NULL)
-				return -1;
-			r->buf = p;
-			r->cap = want;
-		}
+		if (csp__grow(&r->buf, &r->cap, r->len + RACE_READ) == -1)
+			return -1;
 		k = read(r->from, r->buf + r->len, r->cap - r->len);
 		if (k > 0)
 			r->len += (size_t)k;
 		else if (k == 0)
-			close_fd(&r->from);
+			csp__close(&r->from);
 		else if (errno == EAGAIN)
 			return 0;
 		else if (errno != EINTR)
@@ -115,7 +97,7 @@ stop_all(struct runner *rs, int n, int64_t grace_ms)
 	int saved = errno, i;
 
 	for (i = 0; i < n; i++)
-		close_fd(&rs[i].from);
+		csp__close(&rs[i].from);
 	if (csp__stop(&rs[0].proc, sizeof(*rs), n, SIGTERM, grace_ms, CSP__STOP_TREE) == -1)
 		return -1;
 	errno = saved;
@@ -179,7 +161,7 @@ csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
 	restore_env(old);
 	old = NULL;
 	env = 0;
-	close_fd(&null);
+	csp__close(&null);
 
 	while (win == -1) {
 		polling = 0;
@@ -202,7 +184,7 @@ csp_race(csp_wr *out, csp_race_cmd *cmds, int n, int flags, int64_t grace_ms,
 			/* It exited: what it wrote before is in the pipe now. */
 			if (drain(&rs[i]) == -1)
 				goto fail;
-			close_fd(&rs[i].from);
+			csp__close(&rs[i].from);
 			left--;
 			if (!(flags & CSP_RACE_SUCCESS) || cmds[i].status == 0) {
 				win = i;
@@ -238,7 +220,7 @@ out:
 	if (null != -1)
 		close(null);
 	for (i = 0; rs != NULL && i < n; i++) {
-		close_fd(&rs[i].from);
+		csp__close(&rs[i].from);
 		free(rs[i].buf);
 	}
 	free(rs);

@@ -155,11 +155,7 @@ run(csp_wr *out, char *const argv[], int delim, int *sent, const csp_done *done)
 		errno = e;
 	}
 fail_pipe:
-	e = errno;
-	close(pfd[0]);
-	if (pfd[1] != -1)
-		close(pfd[1]);
-	errno = e;
+	csp__close_pair(pfd);
 fail_rd:
 	csp_rd_free(&in);
 	return st;

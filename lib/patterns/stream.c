@@ -1,6 +1,6 @@
 /*
  * stream.c: the machinery of merge, bridge and tee, which copy many streams
- * into one output: their wait, a source's read, a source's failure.
+ * into one output: their wait, a source's read, a source's failure, their end.
  */
 #include <errno.h>
 
@@ -60,4 +60,19 @@ csp__stream_report(const csp_src *s, csp_wr *out, csp_src_fn *failed, void *arg,
 	if (failed != NULL)
 		failed(s, arg);
 	return 1;
+}
+
+/*
+ * The end of a copying loop over s[0..n): what out holds goes out and nfailed
+ * is returned; after a failure (nfailed -1) or if the flush fails, every
+ * source is stopped, all at once (one grace period for them all), and -1 with
+ * errno as it was.
+ */
+int
+csp__stream_end(csp_src *s, int n, csp_wr *out, int nfailed, const csp_done *done)
+{
+	if (nfailed != -1 && csp_wr_flush(out, done) == 0)
+		return nfailed;
+	csp_src_stop(s, n);  /* keeps errno */
+	return -1;
 }

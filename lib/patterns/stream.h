@@ -16,5 +16,6 @@ int csp__stream_wait(struct pollfd *pfd, int n, csp_wr *out, const csp_done *don
 int csp__stream_read(csp_src *s, const csp_done *done);
 int csp__stream_report(const csp_src *s, csp_wr *out, csp_src_fn *failed, void *arg,
                        const csp_done *done);
+int csp__stream_end(csp_src *s, int n, csp_wr *out, int nfailed, const csp_done *done);
 
 #endif

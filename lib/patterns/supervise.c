@@ -28,14 +28,6 @@ struct run {
 	csp_rd rd;                /* its output, until a record is whole */
 };
 
-static void
-close_fd(int *fd)
-{
-	if (*fd != -1)
-		close(*fd);
-	*fd = -1;
-}
-
 /* Keep our own descriptors off fd n: that number is the ward's. */
 static int
 off(int *fd, int n)
@@ -176,7 +168,7 @@ drain(struct run *r, csp_wr *out, const csp_done *done)
 	if (n == -1)
 		return -1;
 	if (n == 0)
-		close_fd(&r->out);
+		csp__close(&r->out);
 	if (emit(r, out, 0, done) == -1)
 		return -1;
 	return n;
@@ -284,7 +276,7 @@ finish(csp_ward *w, struct run *r, csp_wr *out, const csp_done *done, int pass)
 	if (csp__stop(&r->proc, 0, 1, SIGTERM, w->grace, CSP__STOP_TREE) == -1 && pass)
 		return -1;
 	if (!pass) {
-		close_fd(&r->out);
+		csp__close(&r->out);
 		errno = e;
 		return 0;
 	}
@@ -294,7 +286,7 @@ finish(csp_ward *w, struct run *r, csp_wr *out, const csp_done *done, int pass)
 	while (r->out != -1 && csp__react(pfd, 1, NULL, 0, 0) > 0)
 		if (drain(r, out, done) == -1)
 			return -1;
-	close_fd(&r->out);
+	csp__close(&r->out);
 	return emit(r, out, 1, done);
 }
 
@@ -342,8 +334,8 @@ pulse_close(struct pulse *p)
 {
 	int e = errno;
 
-	close_fd(&p->r);
-	close_fd(&p->w);
+	csp__close(&p->r);
+	csp__close(&p->w);
 	if (p->env_set && p->old != NULL)
 		setenv(PULSE_ENV, p->old, 1);
 	else if (p->env_set)
@@ -417,7 +409,7 @@ csp_supervise(csp_ward *w, csp_wr *out, const csp_done *done)
 out:
 	e = errno;
 	pulse_close(&pulse);
-	close_fd(&r.out);
+	csp__close(&r.out);
 	csp_rd_free(&r.rd);
 	errno = e;
 	return ret;

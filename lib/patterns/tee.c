@@ -28,14 +28,6 @@ struct consumer {
 	size_t taglen;
 };
 
-static void
-close_fd(int *fd)
-{
-	if (*fd != -1)
-		close(*fd);
-	*fd = -1;
-}
-
 static int
 start(struct consumer *c, int delim, int flags, int pipesz)
 {
@@ -123,7 +115,7 @@ drain(struct consumer *c, csp_wr *out, int flags, const csp_done *done)
 	if (emit(c, out, flags, done) == -1)
 		return -1;
 	if (n == 0)
-		close_fd(&c->from);
+		csp__close(&c->from);
 	return 0;
 }
 
@@ -142,7 +134,7 @@ feed(struct consumer *c, const char *chunk, size_t len, int flags)
 	if (k == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (k == -1 && errno == EPIPE) {
-		close_fd(&c->to);
+		csp__close(&c->to);
 		c->cmd->early = 1;
 		if (flags & CSP_TEE_STRICT) {
 			errno = ESHUTDOWN;
@@ -160,8 +152,8 @@ stop_all(struct consumer *cs, int n)
 	int i, saved = errno;
 
 	for (i = 0; i < n; i++) {
-		close_fd(&cs[i].to);
-		close_fd(&cs[i].from);
+		csp__close(&cs[i].to);
+		csp__close(&cs[i].from);
 	}
 	csp__stop(&cs[0].proc, sizeof(*cs), n, SIGTERM, TEE_GRACE_MS, 0);
 	for (i = 0; i < n; i++)
@@ -238,7 +230,7 @@ csp_tee(csp_rd *in, csp_wr *out, csp_tee_cmd *cmds, int n, int flags,
 			/* Input over, or nobody left to take it: close their stdins. */
 			ended = 1;
 			for (i = 0; i < n; i++)
-				close_fd(&cs[i].to);
+				csp__close(&cs[i].to);
 			open = 0;
 		}
 		for (i = 0; i < n; i++)
@@ -278,8 +270,8 @@ fail:
 out:
 	r = errno;
 	for (i = 0; cs != NULL && i < n; i++) {
-		close_fd(&cs[i].to);
-		close_fd(&cs[i].from);
+		csp__close(&cs[i].to);
+		csp__close(&cs[i].from);
 		csp_rd_free(&cs[i].rd);
 	}
 	free(cs);
