@@ -586,13 +586,13 @@ job_run(struct fan *f, struct job *j)
 	if (csp__fanproc_spawn(&j->p, &j->pub, av == j->argv ? f->path : NULL,
 	                       flags & CSP_FANOUT_DRYRUN ? NULL : av, fds, f->o->timeout_ms) == -1)
 		goto fail;  /* no child at all: a system failure */
-	csp__fan_close(&out[1]);
-	csp__fan_close(&err[1]);
+	csp__close(&out[1]);
+	csp__close(&err[1]);
 	j->fd[0] = out[0];
 	j->fd[1] = err[0];
 	if (j->p.reaped) {
-		csp__fan_close(&j->fd[0]);
-		csp__fan_close(&j->fd[1]);
+		csp__close(&j->fd[0]);
+		csp__close(&j->fd[1]);
 	}
 	for (k = 0; k < 2; k++)
 		watch(f, j->pub.slot, k, j->fd[k]);
@@ -601,10 +601,10 @@ job_run(struct fan *f, struct job *j)
 	return 0;
 fail:
 	k = errno;
-	csp__fan_close(&out[0]);
-	csp__fan_close(&out[1]);
-	csp__fan_close(&err[0]);
-	csp__fan_close(&err[1]);
+	csp__close(&out[0]);
+	csp__close(&out[1]);
+	csp__close(&err[0]);
+	csp__close(&err[1]);
 	f->free_slots[f->nfree++] = j->pub.slot;
 	f->slot[j->pub.slot - 1] = NULL;
 	j->state = J_FREE;
@@ -838,7 +838,7 @@ job_done(struct fan *f, struct job *j)
 		return job_run(f, j);
 	}
 	j->state = J_END;
-	csp__fan_close(&j->in);  /* its block, no longer needed */
+	csp__close(&j->in);  /* its block, no longer needed */
 	f->ended++;
 	if (failed)
 		o->failed++;
@@ -874,7 +874,7 @@ collect(struct fan *f, struct job *j, int k)
 	if (n <= 0) {
 		if (n == -1 && errno == EAGAIN)
 			return 0;
-		csp__fan_close(&j->fd[k]);
+		csp__close(&j->fd[k]);
 		watch(f, j->pub.slot, k, -1);
 		return 0;
 	}
@@ -901,7 +901,7 @@ drain(struct fan *f, struct job *j)
 			p[0].fd = j->fd[k];
 			p[0].events = POLLIN;
 			if (csp__react(p, 1, NULL, 0, 0) <= 0) {
-				csp__fan_close(&j->fd[k]);
+				csp__close(&j->fd[k]);
 				watch(f, j->pub.slot, k, -1);
 				break;
 			}
@@ -939,8 +939,8 @@ stop_all(struct fan *f, int how)
 	for (s = 0; s < f->maxslot; s++) {
 		if ((j = f->slot[s]) == NULL)
 			continue;
-		csp__fan_close(&j->fd[0]);
-		csp__fan_close(&j->fd[1]);
+		csp__close(&j->fd[0]);
+		csp__close(&j->fd[1]);
 		watch(f, j->pub.slot, 0, -1);
 		watch(f, j->pub.slot, 1, -1);
 		watch(f, j->pub.slot, 2, -1);
@@ -1207,12 +1207,12 @@ teardown(struct fan *f)
 
 	if (f->chld_set)
 		sigaction(SIGCHLD, &f->oldchld, NULL);
-	csp__fan_close(&f->devnull);
+	csp__close(&f->devnull);
 	free(f->rt);
 	for (i = 0; f->pool != NULL && i < f->cap; i++) {
-		csp__fan_close(&f->pool[i].fd[0]);
-		csp__fan_close(&f->pool[i].fd[1]);
-		csp__fan_close(&f->pool[i].in);
+		csp__close(&f->pool[i].fd[0]);
+		csp__close(&f->pool[i].fd[1]);
+		csp__close(&f->pool[i].in);
 		job_free(&f->pool[i]);
 	}
 	for (i = 0; f->list != NULL && f->list != (char **)f->o->args && i < (size_t)f->nargs; i++)
@@ -1302,7 +1302,7 @@ run(struct fan *f)
 					continue;
 				if (pj[k].revents == POLLHUP) {
 					/* Nothing in it, and no writer left: its end, without a read to say so. */
-					csp__fan_close(&j->fd[k]);
+					csp__close(&j->fd[k]);
 					watch(f, j->pub.slot, k, -1);
 				} else if (collect(f, j, k) == -1) {
 					return -1;

@@ -58,7 +58,6 @@ typedef struct csp__fanproc {
 	int reaped, stopping;      /* stopping: SIGTERM sent, SIGKILL at killat or its exit */
 	int64_t t0, deadline, killat;
 } csp__fanproc;
-void csp__fan_close(int *fd);
 int csp__fan_chld(struct sigaction *old);
 int csp__fan_wait(struct pollfd *pfd, int n, const csp_done *done, int64_t next,
                   csp_wr *out, csp_wr *err);

@@ -130,7 +130,7 @@ collect(struct pipefan *f, struct worker *w)
 	if (k == -1 && errno == EAGAIN)
 		return 0;
 	if (k <= 0) {
-		csp__fan_close(&w->from);
+		csp__close(&w->from);
 		/* Its last bytes wait for its status: settle judges them. */
 		return emit(f, w, 0) == -1 ? -1 : settle(f, w);
 	}
@@ -144,7 +144,7 @@ static void
 retire(struct pipefan *f, struct worker *w)
 {
 	if (w->to != -1) {
-		csp__fan_close(&w->to);
+		csp__close(&w->to);
 		f->live--;
 	}
 	if (w->blk != NULL) {
@@ -289,13 +289,13 @@ spawn(struct pipefan *f, struct worker *w, int i)
 	                       w->argv, fds, f->o->timeout_ms) == -1)
 		goto fail;
 	if (w->p.reaped) {
-		csp__fan_close(&in[1]);  /* it could not be executed */
-		csp__fan_close(&out[0]);
+		csp__close(&in[1]);  /* it could not be executed */
+		csp__close(&out[0]);
 	} else {
 		f->live++;
 	}
-	csp__fan_close(&in[0]);
-	csp__fan_close(&out[1]);
+	csp__close(&in[0]);
+	csp__close(&out[1]);
 	w->to = in[1];
 	w->from = out[0];
 	return 0;
@@ -313,7 +313,7 @@ stop_all(struct pipefan *f)
 
 	for (i = 0; i < f->n; i++) {
 		retire(f, &f->w[i]);
-		csp__fan_close(&f->w[i].from);
+		csp__close(&f->w[i].from);
 		f->procs[i] = &f->w[i].p;
 	}
 	if (csp__fanproc_stop(f->procs, f->spawned, f->o->grace_ms))
@@ -435,8 +435,8 @@ teardown(struct pipefan *f)
 		sigaction(SIGCHLD, &f->oldchld, NULL);
 	for (i = 0; f->w != NULL && i < f->n; i++) {
 		csp__fanproc_free(&f->w[i].p);
-		csp__fan_close(&f->w[i].to);
-		csp__fan_close(&f->w[i].from);
+		csp__close(&f->w[i].to);
+		csp__close(&f->w[i].from);
 		free(f->w[i].out);
 		free(f->w[i].args);
 		free(f->w[i].argv);
@@ -489,7 +489,7 @@ run(struct pipefan *f)
 			/* All given out: closed stdins, once each has its block whole. */
 			for (i = 0; i < f->spawned; i++)
 				if (f->w[i].blk == NULL && f->w[i].to != -1) {
-					csp__fan_close(&f->w[i].to);
+					csp__close(&f->w[i].to);
 					f->live--;
 				}
 			for (i = 0; i < f->spawned; i++)

@@ -18,14 +18,6 @@
 
 #define NO_PIDFD_STEP 10  /* ms between looks at a job without a pidfd (before Linux 5.3) */
 
-void
-csp__fan_close(int *fd)
-{
-	if (*fd != -1)
-		close(*fd);
-	*fd = -1;
-}
-
 /*
  * For the run, SIGCHLD at its default (old: what it was): the jobs are seen
  * to end through their pidfds; SIG_IGN would reap them unseen, a handler might.
@@ -145,7 +137,7 @@ static void
 reaped(csp__fanproc *p, int ws)
 {
 	p->reaped = 1;
-	csp__fan_close(&p->proc.pidfd);
+	csp__close(&p->proc.pidfd);
 	p->proc.status = p->pub->status = csp__status(ws);
 	p->pub->sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
 }
@@ -243,5 +235,5 @@ csp__fanproc_stop(csp__fanproc *const *ps, int n, int64_t grace_ms)
 void
 csp__fanproc_free(csp__fanproc *p)
 {
-	csp__fan_close(&p->proc.pidfd);
+	csp__close(&p->proc.pidfd);
 }
