@@ -171,7 +171,7 @@ valgrind: deps
 
 lint: deps all
 	mandoc -Tlint -W warning man/man*/*.[0-9]
-	shellcheck -s sh scripts/layers scripts/check scripts/demo scripts/deps scripts/bench/run scripts/bench/commands \
+	shellcheck -s sh scripts/layers scripts/check scripts/demo scripts/deps scripts/bench/run scripts/bench/commands scripts/bench/ssh \
 		scripts/completion/gen scripts/valgrind scripts/stress tests/fuzz/run .ci/run
 	shellcheck -s bash $(B)/completion/cspipe
 # bats runs each test in a subshell, and its scripts quote $$ for sh -c on purpose
