@@ -30,12 +30,15 @@ sshd_setup() {
 	cp "$SSHD_DIR/user_key.pub" "$SSHD_DIR/authorized_keys"
 	chmod 600 "$SSHD_DIR/authorized_keys"
 	: > "$SSHD_DIR/known_hosts"
+	mkdir "$SSHD_DIR/home"
 	: > "$SSHD_DIR/ssh_config"
 	SSH="ssh -F $SSHD_DIR/ssh_config"
 	export SSH SSHD_DIR
 }
 
 # sshd_config for one server listening on $2:$3; with SSHD_PATH set, its sessions' PATH.
+# Its sessions get an empty HOME: the login shell reads none of the user's dotfiles
+# (a slow or chatty ~/.bashrc would cost every job and print into what is compared).
 _sshd_config() {
 	cat > "$SSHD_DIR/sshd_$1.conf" <<CONF
 ListenAddress $2:$3
@@ -50,7 +53,7 @@ StrictModes no
 MaxSessions 64
 MaxStartups 64
 LogLevel ERROR
-${SSHD_PATH:+SetEnv PATH=$SSHD_PATH}
+SetEnv HOME=$SSHD_DIR/home${SSHD_PATH:+ PATH=$SSHD_PATH}
 CONF
 }
 
