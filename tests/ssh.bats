@@ -73,9 +73,7 @@ JOB='echo out $0; echo err $0 >&2; exit $(($0 % 4))'
 	assert_line --index 0 1
 	leakfree sh -c 'seq 20000 | csp-fanout --pipe --block 10k --timeout 1 --ssh "$SSH" -S 2/a sh -c "cat >/dev/null; exec sleep 73201"'
 	assert_failure
-	local i=0
-	while [ "$(remote_count 'sleep 73201')" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	assert_equal "$(remote_count 'sleep 73201')" 0
+	remote_gone 'sleep 73201'
 }
 
 @test "csp-fanout SIGKILLed: no remote job survives" {
@@ -111,12 +109,7 @@ JOB='echo out $0; echo err $0 >&2; exit $(($0 % 4))'
 @test "--timeout stops the remote job and what it started, setsid() escapers too" {
 	leakfree csp-fanout --timeout 1 --ssh "$SSH" -S 1/a sh -c 'setsid sleep 73161 & sleep 73171; :' ::: x
 	assert_failure
-	local i=0
-	while [ "$(remote_count 'sleep 73161') $(remote_count 'sleep 73171')" != "0 0" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	assert_equal "$(remote_count 'sleep 73161') $(remote_count 'sleep 73171')" "0 0"
+	remote_gone 'sleep 73161' 'sleep 73171'
 }
 
 @test "--transferfile, --return, --cleanup leave exactly the files they should" {
@@ -250,9 +243,7 @@ fanout_bg_check() {
 @test "--halt now stops the other remote jobs" {
 	leakfree csp-fanout --halt now,fail=1 --ssh "$SSH" -S 2/a sh -c '[ "$0" = 1 ] || exec sleep 73181; sleep 1; exit 3' ::: 1 2
 	assert_equal "$status" 3
-	local i=0
-	while [ "$(remote_count 'sleep 73181')" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	assert_equal "$(remote_count 'sleep 73181')" 0
+	remote_gone 'sleep 73181'
 }
 
 @test "SIGINT to csp-fanout: no remote job survives" {

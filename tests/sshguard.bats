@@ -99,9 +99,7 @@ stop_left() {
 	leakfree csp-fanout --ssh "$SSH" -S 1/g sh -c 'sh -c "setsid sleep 7339 </dev/null >/dev/null 2>&1 &"
 		until pgrep -f "^sleep 7339\$" >/dev/null; do sleep 0.05; done; exit 3' ::: x
 	assert_equal "$status" 1  # one job failed
-	local i=0
-	while [ "$(remote_count 'sleep 7339')" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	assert_equal "$(remote_count 'sleep 7339')" 0
+	remote_gone 'sleep 7339'
 }
 
 @test "with the guardian there: --pipe blocks reach the jobs, --timeout stops an escaper's tree" {
@@ -113,10 +111,5 @@ stop_left() {
 	assert_output 20000
 	leakfree csp-fanout --timeout 1 --ssh "$SSH" -S 1/g sh -c "$(escaper_job 7349 7348)" ::: x
 	assert_failure
-	local i=0
-	while [ "$(remote_count 'sleep 7349') $(remote_count 'sleep 7348')" != "0 0" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	assert_equal "$(remote_count 'sleep 7349') $(remote_count 'sleep 7348')" "0 0"
+	remote_gone 'sleep 7349' 'sleep 7348'
 }

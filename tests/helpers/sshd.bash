@@ -164,6 +164,20 @@ remote_count() {
 	pgrep -c -f -- "^$1( |\$)"
 }
 
+# Wait up to 10 s until no process runs any of the command lines given; fail naming those left.
+remote_gone() {
+	local i=0 p n
+	while [ $i -lt 100 ]; do
+		n=0
+		for p in "$@"; do n=$((n + $(remote_count "$p" || :))); done
+		[ "$n" -eq 0 ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	for p in "$@"; do echo "still running: $p ($(remote_count "$p"))"; done
+	return 1
+}
+
 sshd_teardown() {
 	local pid c ns hv
 	for pid in "${SSHD_PIDS[@]}"; do
