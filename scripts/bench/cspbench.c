@@ -395,23 +395,6 @@ exec_ours(int arg)
 	return (now() - t0) / n * 1e6;
 }
 
-static double
-exec_raw(int arg)
-{
-	double t0;
-	int i, n = nspawn / 4;
-
-	(void)arg;
-	t0 = now();
-	for (i = 0; i < n; i++) {
-		if (xfork() == 0) {
-			execve(true_argv[0], true_argv, environ);
-			_exit(127);
-		}
-		reap(-1);
-	}
-	return (now() - t0) / n * 1e6;
-}
 
 /* vfork and execve only: glibc's posix_spawn also sets every signal's action in the child. */
 static pid_t __attribute__((noinline))
@@ -426,21 +409,42 @@ floor_spawn(const char *path, char **argv)
 	return pid;
 }
 
-/* The same against the least a start can be: vfork, execve, waitpid. */
+/* fork (or vfork), execve, waitpid of true, n times: microseconds each. */
 static double
-exec_vfork(int arg)
+exec_loop(int use_vfork)
 {
 	double t0;
 	int i, n = nspawn / 4;
+	pid_t pid;
 
-	(void)arg;
 	t0 = now();
 	for (i = 0; i < n; i++) {
-		if (floor_spawn(true_argv[0], true_argv) == -1)
+		if (use_vfork) {
+			pid = floor_spawn(true_argv[0], true_argv);
+		} else if ((pid = xfork()) == 0) {
+			execve(true_argv[0], true_argv, environ);
+			_exit(127);
+		}
+		if (pid == -1)
 			err(1, "vfork");
 		reap(-1);
 	}
 	return (now() - t0) / n * 1e6;
+}
+
+static double
+exec_raw(int arg)
+{
+	(void)arg;
+	return exec_loop(0);
+}
+
+/* The same against the least a start can be: vfork, execve, waitpid. */
+static double
+exec_vfork(int arg)
+{
+	(void)arg;
+	return exec_loop(1);
 }
 
 /* ---- 4: cancel 1000 blocked processes, until every one is reaped -------- */
