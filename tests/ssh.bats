@@ -76,31 +76,30 @@ JOB='echo out $0; echo err $0 >&2; exit $(($0 % 4))'
 	remote_gone 'sleep 73201'
 }
 
-@test "csp-fanout SIGKILLed: no remote job survives" {
+# csp-fanout runs $2 remote jobs `sleep $3 N` on host a and is sent signal $1 once all run:
+# how many ran, its status, how many are left there (with a wait of up to 10 s).
+fanout_signalled() {
 	leakfree sh -c '
-		csp-fanout --ssh "$SSH" -S 3/a sleep 73131 ::: 1 2 3 3>&- &
+		csp-fanout --ssh "$SSH" -S "$2/a" sleep "$3" ::: $(seq "$2") 3>&- &
 		p=$!
-		i=0; while [ "$(pgrep -c -f "^sleep 73131")" -lt 3 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-		echo "running: $(pgrep -c -f "^sleep 73131")"
-		kill -KILL $p
+		i=0; while [ "$(pgrep -c -f "^sleep $3")" -lt "$2" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+		echo "running: $(pgrep -c -f "^sleep $3")"
+		kill -"$1" $p
 		wait $p
-		i=0; while [ "$(pgrep -c -f "^sleep 73131")" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-		echo "left: $(pgrep -c -f "^sleep 73131")"'
+		echo "status: $?"
+		i=0; while [ "$(pgrep -c -f "^sleep $3")" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		echo "left: $(pgrep -c -f "^sleep $3")"' sh "$@"
+}
+
+@test "csp-fanout SIGKILLed: no remote job survives" {
+	fanout_signalled KILL 3 73131
 	assert_line "running: 3"
+	assert_line "status: 137"
 	assert_line "left: 0"
 }
 
 @test "SIGTERM to csp-fanout: no remote job survives" {
-	leakfree sh -c '
-		csp-fanout --ssh "$SSH" -S 2/a sleep 73151 ::: 1 2 3>&- &
-		p=$!
-		i=0; while [ "$(pgrep -c -f "^sleep 73151")" -lt 2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-		echo "running: $(pgrep -c -f "^sleep 73151")"
-		kill -TERM $p
-		wait $p
-		echo "status: $?"
-		i=0; while [ "$(pgrep -c -f "^sleep 73151")" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-		echo "left: $(pgrep -c -f "^sleep 73151")"'
+	fanout_signalled TERM 2 73151
 	assert_line "running: 2"
 	assert_line "status: 143"
 	assert_line "left: 0"
@@ -247,16 +246,7 @@ fanout_bg_check() {
 }
 
 @test "SIGINT to csp-fanout: no remote job survives" {
-	leakfree sh -c '
-		csp-fanout --ssh "$SSH" -S 2/a sleep 73191 ::: 1 2 3>&- &
-		p=$!
-		i=0; while [ "$(pgrep -c -f "^sleep 73191")" -lt 2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-		echo "running: $(pgrep -c -f "^sleep 73191")"
-		kill -INT $p
-		wait $p
-		echo "status: $?"
-		i=0; while [ "$(pgrep -c -f "^sleep 73191")" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-		echo "left: $(pgrep -c -f "^sleep 73191")"'
+	fanout_signalled INT 2 73191
 	assert_line "running: 2"
 	assert_line "status: 130"
 	assert_line "left: 0"
