@@ -76,13 +76,14 @@ JOB='echo out $0; echo err $0 >&2; exit $(($0 % 4))'
 	remote_gone 'sleep 73201'
 }
 
-# csp-fanout runs $2 remote jobs `sleep $3 N` on host a and is sent signal $1 once all run:
-# how many ran, its status, how many are left there (with a wait of up to 10 s).
+# csp-fanout runs $2 remote jobs on host a, each a `sleep $3` and a setsid() escaper `sleep $3`
+# (sshd's own clean-up at a session's end reaches the first, only the wrapper the second), and
+# is sent signal $1 once all run: how many ran, its status, how many are left there (up to 10 s).
 fanout_signalled() {
 	leakfree sh -c '
-		csp-fanout --ssh "$SSH" -S "$2/a" sleep "$3" ::: $(seq "$2") 3>&- &
+		csp-fanout --ssh "$SSH" -S "$2/a" sh -c "setsid sleep $3 & sleep $3; :" ::: $(seq "$2") 3>&- &
 		p=$!
-		i=0; while [ "$(pgrep -c -f "^sleep $3")" -lt "$2" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+		i=0; while [ "$(pgrep -c -f "^sleep $3")" -lt $(($2 * 2)) ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 		echo "running: $(pgrep -c -f "^sleep $3")"
 		kill -"$1" $p
 		wait $p
@@ -93,14 +94,14 @@ fanout_signalled() {
 
 @test "csp-fanout SIGKILLed: no remote job survives" {
 	fanout_signalled KILL 3 73131
-	assert_line "running: 3"
+	assert_line "running: 6"
 	assert_line "status: 137"
 	assert_line "left: 0"
 }
 
 @test "SIGTERM to csp-fanout: no remote job survives" {
 	fanout_signalled TERM 2 73151
-	assert_line "running: 2"
+	assert_line "running: 4"
 	assert_line "status: 143"
 	assert_line "left: 0"
 }
@@ -247,7 +248,7 @@ fanout_bg_check() {
 
 @test "SIGINT to csp-fanout: no remote job survives" {
 	fanout_signalled INT 2 73191
-	assert_line "running: 2"
+	assert_line "running: 4"
 	assert_line "status: 130"
 	assert_line "left: 0"
 }
